@@ -1,0 +1,1 @@
+"""Codebooks shipped with qualcode (package data)."""

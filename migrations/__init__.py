@@ -1,0 +1,1 @@
+"""Alembic migrations for the study schema, shipped inside the wheel as qualcode.migrations."""

@@ -1,0 +1,3 @@
+"""qualcode: qualitative coding and thematic analysis for research teams, in the terminal."""
+
+__version__ = "0.1.0"

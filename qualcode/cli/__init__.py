@@ -1,0 +1,178 @@
+"""The ``qualcode`` command line: thin commands over the services.
+
+Command modules import the services they use inside each command, so that ``qualcode --help``
+and ``--version`` stay fast; Textual, openpyxl, python-docx and lxml load only in the commands
+that need them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from qualcode import __version__
+from qualcode.domain.errors import QualcodeError
+
+if TYPE_CHECKING:
+    from qualcode.db.schema import OpenedStudy
+    from qualcode.services.uow import UnitOfWork
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class AppContext:
+    """What every command shares: the study location, the coder, and the opened study."""
+
+    def __init__(self, db: str | None, coder: str | None, debug: bool):
+        self.db = db
+        self.coder = coder
+        self.debug = debug
+        self._study: OpenedStudy | None = None
+
+    def study(self) -> OpenedStudy:
+        if self._study is None:
+            from qualcode.db.engine import locate
+            from qualcode.db.schema import open_study
+
+            if not self.db:
+                raise QualcodeError("no study given: use --db PATH_OR_URL or set QUALCODE_DB")
+            self._study = open_study(locate(self.db))
+            if self._study.upgraded_from:
+                click.echo(
+                    f"qualcode: upgraded the study from schema {self._study.upgraded_from}; "
+                    f"backup at {self._study.backup}",
+                    err=True,
+                )
+        return self._study
+
+    @contextmanager
+    def uow(self, *, write: bool = True) -> Iterator[UnitOfWork]:
+        from qualcode.services.uow import unit_of_work
+
+        with unit_of_work(self.study(), coder=self.coder, write=write) as uow:
+            yield uow
+
+    def close(self) -> None:
+        if self._study is not None:
+            self._study.engine.dispose()
+
+
+def _plain(value: Any) -> Any:
+    import dataclasses
+    import enum
+    from datetime import date, datetime
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def emit_json(value: Any) -> None:
+    """Print machine-readable output: UTF-8, non-ASCII kept as it is."""
+    import json
+
+    click.echo(json.dumps(_plain(value), ensure_ascii=False, indent=2))
+
+
+def emit_table(headers: list[str], rows: list[list[Any]]) -> None:
+    """A plain aligned table for people; scripts use --json."""
+    cells = [[("" if c is None else str(c)) for c in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        for i, c in enumerate(row):
+            widths[i] = min(max(widths[i], len(c)), 60)
+
+    def fmt(row: list[str]) -> str:
+        out = []
+        for i, c in enumerate(row):
+            c = c.replace("\n", " ")
+            if len(c) > widths[i]:
+                c = c[: widths[i] - 1] + "…"
+            out.append(c.ljust(widths[i]))
+        return "  ".join(out).rstrip()
+
+    click.echo(fmt(headers))
+    click.echo(fmt(["-" * w for w in widths]))
+    for row in cells:
+        click.echo(fmt(row))
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--db",
+    envvar="QUALCODE_DB",
+    metavar="PATH_OR_URL",
+    help="The study: a file path (SQLite) or postgresql+psycopg://user@host/db. Env: QUALCODE_DB.",
+)
+@click.option(
+    "--coder",
+    envvar="QUALCODE_CODER",
+    metavar="NAME",
+    help="Who is making the changes (recorded on every coding and event). Env: QUALCODE_CODER.",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks for unexpected faults.")
+@click.version_option(__version__, prog_name="qualcode")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, coder: str | None, debug: bool) -> None:
+    """qualcode: code interviews, consolidate codes, build themes, export thesis tables.
+
+    \b
+    Start with the bundled thesis study:
+      qualcode example thesis.qualcode
+      qualcode --db thesis.qualcode codes list
+    """
+    app = AppContext(db, coder, debug)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+def _register() -> None:
+    from qualcode.cli import coding_cmds, records, study_cmds
+
+    for module in (study_cmds, records, coding_cmds):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: exit 0 done, 2 bad input or refused (study unchanged), 1 unexpected fault."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="qualcode", standalone_mode=False)
+    except QualcodeError as exc:
+        click.echo(f"qualcode: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("qualcode: stopped", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if exc.exit_code in (1, 2) else exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("qualcode: interrupted; the last finished step is saved", err=True)
+        sys.exit(130)
+    except Exception as exc:  # an unexpected fault: say what, not where, unless --debug
+        if debug or os.environ.get("QUALCODE_DEBUG"):
+            traceback.print_exc()
+        click.echo(f"qualcode: unexpected fault: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(1)
+    sys.exit(0)

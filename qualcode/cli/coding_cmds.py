@@ -1,0 +1,260 @@
+"""Coding, reading excerpts back, the codebook, themes and the funnel."""
+
+from __future__ import annotations
+
+import click
+
+from qualcode.cli import AppContext, emit_json, emit_table
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+@click.command("code")
+@click.argument("document", metavar="DOC")
+@click.argument("codes", nargs=-1, required=True, metavar="CODE...")
+@click.option("--start", type=int, help="First character of the excerpt (0-based).")
+@click.option("--end", type=int, help="Character after the excerpt.")
+@click.option("--quote", help="The excerpt's exact text, instead of offsets.")
+@click.option("--occurrence", type=int, help="Which occurrence of --quote, when it appears more than once.")
+@click.option("--new", "allow_new", is_flag=True, help="Create codes that are not in the codebook yet.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def code_cmd(
+    app: AppContext,
+    document: str,
+    codes: tuple[str, ...],
+    start: int | None,
+    end: int | None,
+    quote: str | None,
+    occurrence: int | None,
+    allow_new: bool,
+    as_json: bool,
+) -> None:
+    """Code an excerpt of DOC (its id or title) with one or more codes.
+
+    \b
+    Examples:
+      qualcode code "Expert D" --quote "we're in the top 10 for e-Government" Digitalisation
+      qualcode code 4 --start 120 --end 180 "Visa-free regime" --new
+    """
+    from qualcode.services.coding import code_span
+
+    with app.uow() as uow:
+        result = code_span(
+            uow,
+            document,
+            list(codes),
+            start=start,
+            end=end,
+            quote=quote,
+            occurrence=occurrence,
+            allow_new=allow_new,
+        )
+    if as_json:
+        emit_json(result)
+        return
+    if result.added:
+        click.echo(f"coded {result.document!r} [{result.start}, {result.end}) with {', '.join(result.added)}")
+    else:
+        click.echo(f"{result.document!r} [{result.start}, {result.end}) already carries those codes")
+    if result.new_codes:
+        click.echo(f"new code(s): {', '.join(result.new_codes)}")
+
+
+@click.command("segments")
+@click.option("--code", help="Only this code's excerpts.")
+@click.option("--participant", metavar="LABEL", help="Only this participant's excerpts.")
+@click.option("--document", metavar="DOC", help="Only this document's excerpts.")
+@click.option("--coder", help="Only this coder's codings.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def segments_cmd(
+    app: AppContext,
+    code: str | None,
+    participant: str | None,
+    document: str | None,
+    coder: str | None,
+    as_json: bool,
+) -> None:
+    """Coded excerpts, one row per coding.
+
+    \b
+    Examples:
+      qualcode --db thesis.qualcode segments --code Digitalisation
+      qualcode --db thesis.qualcode segments --participant "Expert B" --json
+    """
+    from qualcode.services.coding import list_segments
+
+    with app.uow(write=False) as uow:
+        rows = list_segments(uow, code=code, participant=participant, document=document, coder=coder)
+    if as_json:
+        emit_json(
+            [
+                {
+                    "segment_id": r.segment_id,
+                    "document": r.document,
+                    "participant": r.participant,
+                    "start": r.start,
+                    "end": r.end,
+                    "text": r.text,
+                    "code": r.code,
+                    "coder": r.coder,
+                    "created_at": r.created_at,
+                    "coding_id": r.coding_id,
+                }
+                for r in rows
+            ]
+        )
+        return
+    emit_table(
+        ["segment", "participant", "code", "coder", "text"],
+        [[r.segment_id, r.participant or r.document, r.code, r.coder, r.text] for r in rows],
+    )
+
+
+@click.group()
+def codes() -> None:
+    """The codebook: codes with counts and the participants who gave them."""
+
+
+@codes.command("list")
+@click.option("--all", "include_all", is_flag=True, help="Also merged and excluded codes.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def codes_list(app: AppContext, include_all: bool, as_json: bool) -> None:
+    """Codes in codebook order with their number of codings and participants.
+
+    \b
+    Example:
+      qualcode --db thesis.qualcode codes list --json
+    """
+    from qualcode.domain.labels import split_label
+    from qualcode.services.codes import list_codes
+
+    with app.uow(write=False) as uow:
+        found = list_codes(uow, include_all=include_all)
+    if as_json:
+        emit_json(
+            [
+                {
+                    "name": c.name,
+                    "status": c.status,
+                    "theme": c.theme,
+                    "count": c.count,
+                    "participants": list(c.participants),
+                    "description": c.description,
+                    "merged_into": c.merged_into,
+                    "exclusion_reason": c.exclusion_reason,
+                }
+                for c in found
+            ]
+        )
+        return
+    rows = []
+    for c in found:
+        who = ",".join(split_label(p)[1] for p in c.participants)
+        status = c.status if c.status != "merged" else f"merged into {c.merged_into}"
+        rows.append([c.name, c.theme or "", c.count, who, status if include_all else ""])
+    headers = ["code", "theme", "count", "participants"] + (["status"] if include_all else [])
+    emit_table(headers, [r[: len(headers)] for r in rows])
+
+
+@click.group()
+def themes() -> None:
+    """Themes and sub-themes that group codes (the second cycle of coding)."""
+
+
+@themes.command("add")
+@click.argument("name")
+@click.option("--parent", metavar="THEME", help="Make it a sub-theme of THEME.")
+@click.option("--description", default="", help="What the theme covers.")
+@pass_app
+def themes_add(app: AppContext, name: str, parent: str | None, description: str) -> None:
+    """Add a theme (after the existing ones), or a sub-theme with --parent.
+
+    \b
+    Example:
+      qualcode themes add "Human trafficking"
+      qualcode themes add "Labour exploitation" --parent "Human trafficking"
+    """
+    from qualcode.services.codes import add_theme
+
+    with app.uow() as uow:
+        info = add_theme(uow, name, parent=parent, description=description)
+    click.echo(f"added theme {info.name!r}" + (f" under {info.parent!r}" if info.parent else ""))
+
+
+@themes.command("assign")
+@click.argument("theme")
+@click.argument("codes", nargs=-1, required=True)
+@pass_app
+def themes_assign(app: AppContext, theme: str, codes: tuple[str, ...]) -> None:
+    """Place codes in THEME (a code sits in one theme; this moves it).
+
+    \b
+    Example:
+      qualcode themes assign "Human trafficking" "Human trafficking problem" "Forced labour"
+    """
+    from qualcode.services.codes import assign_codes
+
+    with app.uow() as uow:
+        info = assign_codes(uow, theme, list(codes))
+    click.echo(f"theme {info.name!r} now holds {len(info.codes)} code(s)")
+
+
+@themes.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def themes_list(app: AppContext, as_json: bool) -> None:
+    """Themes in order, with their codes and number of codings.
+
+    \b
+    Example:
+      qualcode --db thesis.qualcode themes list
+    """
+    from qualcode.services.codes import theme_order
+
+    with app.uow(write=False) as uow:
+        found = theme_order(uow)
+    if as_json:
+        emit_json(
+            [
+                {
+                    "name": t.name,
+                    "parent": t.parent,
+                    "position": t.position,
+                    "depth": t.depth,
+                    "codes": list(t.codes),
+                    "codings": t.codings,
+                }
+                for t in found
+            ]
+        )
+        return
+    emit_table(
+        ["theme", "codes", "codings"],
+        [["  " * t.depth + t.name, len(t.codes), t.codings] for t in found],
+    )
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def funnel(app: AppContext, as_json: bool) -> None:
+    """The consolidation funnel for a methods chapter: applications -> unique codes -> kept.
+
+    \b
+    Example:
+      qualcode --db thesis.qualcode funnel
+    """
+    from qualcode.services.funnel import study_funnel
+
+    with app.uow(write=False) as uow:
+        report = study_funnel(uow)
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    click.echo(report.paragraph)
+
+
+COMMANDS = [code_cmd, segments_cmd, codes, themes, funnel]

@@ -1,0 +1,230 @@
+"""Study commands: init, example, demo, db upgrade|check|backup, log, undo."""
+
+from __future__ import annotations
+
+import click
+
+from qualcode.cli import AppContext, emit_json, emit_table
+from qualcode.domain.errors import QualcodeError
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+@click.command()
+@click.argument("study", metavar="STUDY")
+@click.option("--title", default="Untitled study", show_default=True, help="The study's title.")
+@pass_app
+def init(app: AppContext, study: str, title: str) -> None:
+    """Create an empty study: a file (readable by you only) or a PostgreSQL database.
+
+    \b
+    Examples:
+      qualcode init migration.qualcode --title "Migration management"
+      qualcode init postgresql+psycopg://coder@127.0.0.1/migration
+    """
+    from qualcode.db.engine import locate
+    from qualcode.db.schema import create_study
+
+    opened = create_study(locate(study), title)
+    opened.engine.dispose()
+    click.echo(f"created study {title!r} at {opened.location.display}")
+
+
+@click.command()
+@click.argument("study", metavar="STUDY")
+@pass_app
+def example(app: AppContext, study: str) -> None:
+    """Build the bundled thesis study (9 experts, 8 themes, 194 codes) at STUDY.
+
+    \b
+    Example:
+      qualcode example thesis.qualcode && qualcode --db thesis.qualcode codes list
+    """
+    summary = build_example_at(study, app.coder)
+    click.echo(
+        f"built the thesis study at {study}: {summary.participants} participants, "
+        f"{summary.documents} documents, {summary.themes} themes, {summary.codes} codes, "
+        f"{summary.codings} codings"
+    )
+
+
+def build_example_at(study: str, coder: str | None) -> object:
+    """Create STUDY and fill it with the bundled example (removed again if that fails)."""
+    from qualcode.db.engine import locate
+    from qualcode.db.schema import create_study
+    from qualcode.io.example import read_example_bundle
+    from qualcode.services.example import EXAMPLE_CODER, EXAMPLE_TITLE, build_example_study
+    from qualcode.services.uow import unit_of_work
+
+    bundle = read_example_bundle()
+    location = locate(study)
+    opened = create_study(location, EXAMPLE_TITLE)
+    try:
+        with unit_of_work(opened, coder=coder or EXAMPLE_CODER) as uow:
+            return build_example_study(uow, bundle)
+    except BaseException:
+        opened.engine.dispose()
+        if location.path is not None:
+            for suffix in ("", "-wal", "-shm"):
+                location.path.with_name(location.path.name + suffix).unlink(missing_ok=True)
+        raise
+    finally:
+        opened.engine.dispose()
+
+
+def demo_study_path() -> str:
+    """Where ``qualcode demo`` keeps its copy of the thesis study (the user's data directory)."""
+    import os
+    from pathlib import Path
+
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return str(Path(base) / "qualcode" / "demo.qualcode")
+
+
+@click.command()
+@click.option("--fresh", is_flag=True, help="Rebuild the demo study from the bundled files first.")
+@pass_app
+def demo(app: AppContext, fresh: bool) -> None:
+    """Build the thesis study in your data directory (once) and say where it is.
+
+    \b
+    Example:
+      qualcode demo
+    """
+    from pathlib import Path
+
+    path = Path(demo_study_path())
+    if fresh:
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+    if not path.exists():
+        build_example_at(str(path), app.coder)
+    click.echo(f"the demo study is at {path}")
+
+
+@click.group()
+def db() -> None:
+    """Look after the study database: upgrade, check, backup."""
+
+
+@db.command("upgrade")
+@pass_app
+def db_upgrade(app: AppContext) -> None:
+    """Bring the study's schema up to this qualcode (SQLite: after a backup).
+
+    \b
+    Example:
+      qualcode --db postgresql+psycopg://coder@127.0.0.1/migration db upgrade
+    """
+    from qualcode.db.engine import locate
+    from qualcode.db.schema import upgrade_study_at
+
+    if not app.db:
+        raise QualcodeError("no study given: use --db PATH_OR_URL or set QUALCODE_DB")
+    before, after = upgrade_study_at(locate(app.db))
+    if before == after:
+        click.echo(f"the study is up to date (schema {after})")
+    else:
+        click.echo(f"upgraded the study from schema {before} to {after}")
+
+
+@db.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def db_check(app: AppContext, as_json: bool) -> None:
+    """Check the study: database integrity, schema, and that every excerpt matches its text.
+
+    Exits 1 when a problem is found.
+
+    \b
+    Example:
+      qualcode --db thesis.qualcode db check
+    """
+    from qualcode.services.admin import check_study
+
+    with app.uow(write=False) as uow:
+        report = check_study(uow)
+    if as_json:
+        emit_json(report)
+    else:
+        for line in report.checked:
+            click.echo(f"ok: {line}")
+        for line in report.problems:
+            click.echo(f"PROBLEM: {line}")
+    if report.problems:
+        raise click.exceptions.Exit(1)
+
+
+@db.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False), required=False)
+@pass_app
+def db_backup(app: AppContext, target: str | None) -> None:
+    """Copy a SQLite study consistently (safe while others work), readable by you only.
+
+    \b
+    Example:
+      qualcode --db thesis.qualcode db backup thesis-2024-05-20.qualcode
+    """
+    from pathlib import Path
+
+    from qualcode.services.admin import backup_study
+
+    path = backup_study(app.study(), Path(target) if target else None)
+    click.echo(f"backup written to {path}")
+
+
+@click.command("log")
+@click.option("--limit", type=int, default=50, show_default=True, help="Newest events to show (0: all).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def log_cmd(app: AppContext, limit: int, as_json: bool) -> None:
+    """The event log: every change, who made it and when.
+
+    \b
+    Example:
+      qualcode --db thesis.qualcode log --limit 10
+    """
+    from qualcode.services.admin import list_events
+
+    with app.uow(write=False) as uow:
+        events = list_events(uow, limit=limit)
+    if as_json:
+        emit_json(events)
+        return
+    emit_table(
+        ["event", "at", "coder", "action", "summary", "undone"],
+        [
+            [
+                e.id,
+                e.at.strftime("%Y-%m-%d %H:%M"),
+                e.coder,
+                e.action,
+                e.summary,
+                f"by {e.undone_by}" if e.undone_by else "",
+            ]
+            for e in events
+        ],
+    )
+
+
+@click.command()
+@click.argument("event", type=int, required=False)
+@pass_app
+def undo(app: AppContext, event: int | None) -> None:
+    """Undo the newest change, or EVENT (a number from `qualcode log`).
+
+    An older event is undone only if no later change altered the same values.
+
+    \b
+    Examples:
+      qualcode --db thesis.qualcode undo
+      qualcode --db thesis.qualcode undo 42
+    """
+    from qualcode.services.admin import undo_event
+
+    with app.uow() as uow:
+        result = undo_event(uow, event)
+    click.echo(f"undid event {result.id} ({result.action}: {result.summary})")
+
+
+COMMANDS = [init, example, demo, db, log_cmd, undo]

@@ -1,0 +1,1 @@
+"""Storage: typed models, engines and pragmas, schema upgrade on open."""

@@ -1,0 +1,191 @@
+"""Opening a study: create, check the schema version, upgrade (with a backup first).
+
+Alembic is imported only when a schema has to change, so that opening an up-to-date study
+(every list command) stays fast. ``HEAD_REVISION`` is checked against the migration scripts
+by a test.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import DatabaseError, OperationalError
+
+from qualcode.db.engine import StudyLocation, create_private_file, make_engine
+from qualcode.db.models import Base, Study
+from qualcode.domain.errors import QualcodeError, StudyVersionError
+
+HEAD_REVISION = "0001"
+KNOWN_REVISIONS = ("0001",)
+
+
+@dataclass(frozen=True)
+class OpenedStudy:
+    location: StudyLocation
+    engine: Engine
+    upgraded_from: str | None = None
+    backup: Path | None = None
+
+
+def _alembic_config(connection: Connection) -> Any:
+    from importlib.resources import files
+
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(files("qualcode.migrations")))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The study's schema revision, or None for an empty database."""
+    if not inspect(connection).has_table("alembic_version"):
+        if inspect(connection).has_table("study"):
+            raise StudyVersionError("this database has study tables but no schema version")
+        return None
+    row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+    return None if row is None else str(row[0])
+
+
+def _friendly_db_error(location: StudyLocation, exc: Exception) -> QualcodeError:
+    detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    if "file is not a database" in detail or "not a database" in detail:
+        return QualcodeError("not a qualcode study (not a SQLite database)", source=location.display)
+    return QualcodeError(f"cannot open the study: {detail}", source=location.display)
+
+
+def create_study(location: StudyLocation, title: str) -> OpenedStudy:
+    """Create a new, empty study at ``location`` and stamp it at the newest schema."""
+    if location.path is not None:
+        if location.path.exists():
+            raise QualcodeError("a file is already there; choose another name", source=str(location.path))
+        create_private_file(location.path)
+    engine = make_engine(location)
+    try:
+        with engine.begin() as conn:
+            if current_revision(conn) is not None:
+                raise QualcodeError("a study already exists in this database", source=location.display)
+            Base.metadata.create_all(conn)
+            conn.execute(
+                text(
+                    "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+                    "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+                )
+            )
+            conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": HEAD_REVISION})
+            conn.execute(
+                Study.__table__.insert().values(
+                    title=title, research_questions="", created_at=datetime.now(UTC)
+                )
+            )
+    except (OperationalError, DatabaseError) as exc:
+        engine.dispose()
+        if location.path is not None:
+            location.path.unlink(missing_ok=True)
+        raise _friendly_db_error(location, exc) from exc
+    except BaseException:
+        engine.dispose()
+        if location.path is not None:
+            location.path.unlink(missing_ok=True)
+        raise
+    return OpenedStudy(location, engine)
+
+
+def backup_sqlite(path: Path, *, label: str) -> Path:
+    """Copy a SQLite study consistently (the backup API, safe while others read) beside itself."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.bak-{label}-{stamp}")
+    create_private_file(target)
+    src = sqlite3.connect(path)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    return target
+
+
+def upgrade_study(opened_engine: Engine) -> None:
+    from alembic import command
+
+    with opened_engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), "head")
+
+
+def open_study(location: StudyLocation) -> OpenedStudy:
+    """Open an existing study; bring an older SQLite file up to date after a backup.
+
+    An older PostgreSQL study is refused: a shared database is upgraded deliberately, by one
+    person, with ``qualcode db upgrade``.
+    """
+    if location.path is not None and not location.path.exists():
+        raise QualcodeError(
+            f"no study here; create one with: qualcode init {location.path}", source=str(location.path)
+        )
+    engine = make_engine(location)
+    try:
+        with engine.connect().execution_options(qualcode_write=False) as conn:
+            revision = current_revision(conn)
+    except (OperationalError, DatabaseError) as exc:
+        engine.dispose()
+        raise _friendly_db_error(location, exc) from exc
+    if revision == HEAD_REVISION:
+        return OpenedStudy(location, engine)
+    if revision is None:
+        engine.dispose()
+        raise QualcodeError(
+            "this database holds no study; create one with: qualcode init", source=location.display
+        )
+    if revision not in KNOWN_REVISIONS:
+        engine.dispose()
+        raise StudyVersionError(
+            f"the study's schema ({revision}) is newer than this qualcode; upgrade qualcode",
+            source=location.display,
+        )
+    if not location.is_sqlite:
+        engine.dispose()
+        raise StudyVersionError(
+            f"the study's schema is at {revision}, this qualcode needs {HEAD_REVISION}: "
+            "run `qualcode db upgrade` once (all coders must have closed qualcode)",
+            source=location.display,
+        )
+    assert location.path is not None
+    backup = backup_sqlite(location.path, label=revision)
+    upgrade_study(engine)
+    return OpenedStudy(location, engine, upgraded_from=revision, backup=backup)
+
+
+def upgrade_study_at(location: StudyLocation) -> tuple[str | None, str]:
+    """``qualcode db upgrade``: bring any study (PostgreSQL included) to the newest schema."""
+    engine = make_engine(location)
+    try:
+        with engine.connect() as conn:
+            before = current_revision(conn)
+        if before is None:
+            raise QualcodeError("this database holds no study", source=location.display)
+        if before not in KNOWN_REVISIONS:
+            raise StudyVersionError(f"unknown schema revision {before}", source=location.display)
+        if before != HEAD_REVISION:
+            if location.path is not None:
+                backup_sqlite(location.path, label=before)
+            upgrade_study(engine)
+        return before, HEAD_REVISION
+    finally:
+        engine.dispose()
+
+
+def schema_differences(engine: Engine) -> list[Any]:
+    """What differs between the database and the models (empty when they agree)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        return list(compare_metadata(ctx, Base.metadata))

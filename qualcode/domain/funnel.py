@@ -1,0 +1,64 @@
+"""The consolidation funnel: the numbers and the sentence a methods chapter reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class MergeStep:
+    into: str
+    sources: tuple[str, ...]
+    by: str | None
+    at: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ExclusionStep:
+    code: str
+    by: str | None
+    at: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FunnelReport:
+    applications: int
+    unique_codes: int
+    kept_codes: int
+    excluded_codes: int
+    merges: list[MergeStep] = field(default_factory=list)
+    exclusions: list[ExclusionStep] = field(default_factory=list)
+
+    @property
+    def recurring_combined(self) -> int:
+        """Code names folded into another by merges."""
+        return sum(len(m.sources) for m in self.merges)
+
+    @property
+    def paragraph(self) -> str:
+        """E.g. "556 code applications → 226 unique codes after combining 34 recurring codes →
+        197 codes kept for analysis (29 excluded)"."""
+        return (
+            f"{self.applications} code applications → {self.unique_codes} unique codes after "
+            f"combining {self.recurring_combined} recurring codes → {self.kept_codes} codes kept "
+            f"for analysis ({self.excluded_codes} excluded)"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "applications": self.applications,
+            "unique_codes": self.unique_codes,
+            "kept_codes": self.kept_codes,
+            "excluded_codes": self.excluded_codes,
+            "merges": [
+                {"into": m.into, "from": list(m.sources), "by": m.by, "at": m.at, "reason": m.reason}
+                for m in self.merges
+            ],
+            "exclusions": [
+                {"code": x.code, "by": x.by, "at": x.at, "reason": x.reason} for x in self.exclusions
+            ],
+            "paragraph": self.paragraph,
+        }

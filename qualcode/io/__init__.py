@@ -1,0 +1,1 @@
+"""Importers and exporters: pure functions of data and a path. No sessions, no screen."""

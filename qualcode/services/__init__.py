@@ -1,0 +1,1 @@
+"""One function per user action, each inside one unit of work, returning frozen dataclasses."""

@@ -1,0 +1,208 @@
+"""The codebook: codes with their counts and participants, and themes that group them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from qualcode.db.models import Code, CodeStatus, Coding, Document, Participant, Segment, Theme
+from qualcode.domain.errors import ConflictError, QualcodeError
+from qualcode.domain.labels import natural_key
+from qualcode.services.history import RowTracker
+from qualcode.services.lookup import code_by_name, theme_by_name
+from qualcode.services.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    id: int
+    name: str
+    status: str
+    theme: str | None
+    count: int
+    participants: tuple[str, ...]
+    description: str
+    merged_into: str | None
+    exclusion_reason: str
+
+
+@dataclass(frozen=True)
+class ThemeInfo:
+    id: int
+    name: str
+    parent: str | None
+    position: int
+    depth: int
+    codes: tuple[str, ...]
+    codings: int
+
+
+def code_counts(uow: UnitOfWork) -> dict[int, int]:
+    """Codings per code id."""
+    return dict(
+        uow.session.execute(select(Coding.code_id, func.count(Coding.id)).group_by(Coding.code_id)).all()
+    )
+
+
+def code_participants(uow: UnitOfWork) -> dict[int, list[str]]:
+    """Participant labels per code id (naturally sorted)."""
+    rows = uow.session.execute(
+        select(Coding.code_id, Participant.label)
+        .join(Segment, Segment.id == Coding.segment_id)
+        .join(Document, Document.id == Segment.document_id)
+        .join(Participant, Participant.id == Document.participant_id)
+        .distinct()
+    ).all()
+    found: dict[int, list[str]] = defaultdict(list)
+    for code_id, label in rows:
+        found[code_id].append(label)
+    for labels in found.values():
+        labels.sort(key=natural_key)
+    return found
+
+
+def theme_order(uow: UnitOfWork) -> list[ThemeInfo]:
+    """Themes depth-first in their order (theme, its sub-themes, next theme)."""
+    s = uow.session
+    themes = s.execute(select(Theme.id, Theme.name, Theme.parent_id, Theme.position)).all()
+    children: dict[int | None, list[tuple[int, str, int | None, int]]] = defaultdict(list)
+    for t in themes:
+        children[t[2]].append(t)
+    names = {t[0]: t[1] for t in themes}
+    codes_by_theme: dict[int, list[str]] = defaultdict(list)
+    for theme_id, name in s.execute(
+        select(Code.theme_id, Code.name)
+        .where(Code.theme_id.is_not(None), Code.status != CodeStatus.MERGED)
+        .order_by(Code.position, Code.id)
+    ).all():
+        codes_by_theme[theme_id].append(name)
+    counts = dict(
+        s.execute(
+            select(Code.theme_id, func.count(Coding.id))
+            .join(Coding, Coding.code_id == Code.id)
+            .where(Code.status == CodeStatus.ACTIVE)
+            .group_by(Code.theme_id)
+        ).all()
+    )
+    ordered: list[ThemeInfo] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for tid, name, pid, pos in sorted(children.get(parent, []), key=lambda t: (t[3], t[0])):
+            ordered.append(
+                ThemeInfo(
+                    tid,
+                    name,
+                    names.get(pid) if pid else None,
+                    pos,
+                    depth,
+                    tuple(codes_by_theme.get(tid, [])),
+                    counts.get(tid, 0),
+                )
+            )
+            walk(tid, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def list_codes(uow: UnitOfWork, *, include_all: bool = False) -> list[CodeInfo]:
+    """Codes in codebook order (theme order, then position), unthemed ones last by name."""
+    s = uow.session
+    counts = code_counts(uow)
+    people = code_participants(uow)
+    theme_rank = {t.id: i for i, t in enumerate(theme_order(uow))}
+    theme_names = dict(s.execute(select(Theme.id, Theme.name)).all())
+    q = select(Code)
+    if not include_all:
+        q = q.where(Code.status == CodeStatus.ACTIVE)
+    codes = s.scalars(q).all()
+    merged_names = {c.id: c.name for c in codes}
+    missing = {c.merged_into_id for c in codes if c.merged_into_id and c.merged_into_id not in merged_names}
+    if missing:
+        merged_names.update(s.execute(select(Code.id, Code.name).where(Code.id.in_(missing))).all())
+    codes = sorted(
+        codes,
+        key=lambda c: (
+            theme_rank.get(c.theme_id, len(theme_rank)) if c.theme_id else len(theme_rank),
+            c.position if c.theme_id else 0,
+            natural_key(c.name),
+        ),
+    )
+    return [
+        CodeInfo(
+            c.id,
+            c.name,
+            c.status.value,
+            theme_names.get(c.theme_id) if c.theme_id else None,
+            counts.get(c.id, 0),
+            tuple(people.get(c.id, [])),
+            c.description,
+            merged_names.get(c.merged_into_id) if c.merged_into_id else None,
+            c.exclusion_reason,
+        )
+        for c in codes
+    ]
+
+
+def add_theme(uow: UnitOfWork, name: str, *, parent: str | None = None, description: str = "") -> ThemeInfo:
+    """``qualcode themes add "Human trafficking" [--parent THEME]``: appended after its siblings."""
+    s = uow.session
+    name = name.strip()
+    if not name:
+        raise QualcodeError("a theme needs a name")
+    if s.scalar(select(Theme.id).where(Theme.name == name)) is not None:
+        raise ConflictError(f"theme {name!r} is already in the study")
+    parent_theme = theme_by_name(s, parent) if parent else None
+    parent_id = parent_theme.id if parent_theme else None
+    position = (
+        s.scalar(
+            select(func.max(Theme.position)).where(
+                Theme.parent_id.is_(parent_id) if parent_id is None else Theme.parent_id == parent_id
+            )
+        )
+        or 0
+    ) + 1
+    theme = Theme(name=name, parent_id=parent_id, position=position, description=description)
+    s.add(theme)
+    s.flush()
+    tracker = RowTracker(s)
+    tracker.watch_new(Theme, [theme.id])
+    uow.log("themes.add", f"added theme {name!r}", changes=tracker.changes())
+    uow.commit()
+    depth = 0
+    p = parent_theme
+    while p is not None:
+        depth += 1
+        p = p.parent
+    return ThemeInfo(theme.id, name, parent, position, depth, (), 0)
+
+
+def assign_codes(uow: UnitOfWork, theme: str, code_names: list[str]) -> ThemeInfo:
+    """Place codes in a theme (each code sits in one theme), after the codes already there."""
+    s = uow.session
+    target = theme_by_name(s, theme)
+    codes = [code_by_name(s, n) for n in code_names]
+    if not codes:
+        raise QualcodeError("name at least one code")
+    merged = [c.name for c in codes if c.status == CodeStatus.MERGED]
+    if merged:
+        raise QualcodeError(f"merged codes cannot be placed in a theme: {', '.join(merged)}")
+    tracker = RowTracker(s)
+    tracker.watch(Code, [c.id for c in codes])
+    position = s.scalar(select(func.max(Code.position)).where(Code.theme_id == target.id)) or 0
+    for code in codes:
+        if code.theme_id == target.id:
+            continue
+        position += 1
+        code.theme_id = target.id
+        code.position = position
+    uow.log(
+        "themes.assign",
+        f"placed {len(codes)} code(s) in theme {target.name!r}",
+        details={"theme": target.name, "codes": [c.name for c in codes]},
+        changes=tracker.changes(),
+    )
+    uow.commit()
+    return next(t for t in theme_order(uow) if t.id == target.id)

@@ -1,0 +1,63 @@
+"""Participants: the anonymised interviewees ("Expert A") and their attributes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from qualcode.db.models import Coding, Document, Participant, Segment
+from qualcode.domain.errors import ConflictError, QualcodeError
+from qualcode.domain.labels import natural_key
+from qualcode.services.history import RowTracker
+from qualcode.services.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class ParticipantInfo:
+    label: str
+    attributes: dict[str, Any]
+    documents: int
+    codings: int
+
+
+def add_participant(uow: UnitOfWork, label: str, attributes: dict[str, Any]) -> ParticipantInfo:
+    """Add one participant (``qualcode participants add "Expert A" --attr date=2024-04-11``)."""
+    label = label.strip()
+    if not label:
+        raise QualcodeError("a participant needs a label, such as 'Expert A'")
+    if uow.session.scalar(select(Participant.id).where(Participant.label == label)) is not None:
+        raise ConflictError(f"participant {label!r} is already in the study")
+    position = (uow.session.scalar(select(func.max(Participant.position))) or 0) + 1
+    participant = Participant(label=label, attributes=dict(attributes), position=position)
+    uow.session.add(participant)
+    uow.session.flush()
+    tracker = RowTracker(uow.session)
+    tracker.watch_new(Participant, [participant.id])
+    uow.log("participants.add", f"added participant {label}", changes=tracker.changes())
+    uow.commit()
+    return ParticipantInfo(label, dict(attributes), 0, 0)
+
+
+def list_participants(uow: UnitOfWork) -> list[ParticipantInfo]:
+    """Every participant with how many documents and codings are theirs, in natural order."""
+    s = uow.session
+    docs = dict(
+        s.execute(
+            select(Document.participant_id, func.count(Document.id)).group_by(Document.participant_id)
+        ).all()
+    )
+    codings = dict(
+        s.execute(
+            select(Document.participant_id, func.count(Coding.id))
+            .join(Segment, Segment.document_id == Document.id)
+            .join(Coding, Coding.segment_id == Segment.id)
+            .group_by(Document.participant_id)
+        ).all()
+    )
+    people = s.scalars(select(Participant)).all()
+    people = sorted(people, key=lambda p: natural_key(p.label))
+    return [
+        ParticipantInfo(p.label, dict(p.attributes), docs.get(p.id, 0), codings.get(p.id, 0)) for p in people
+    ]

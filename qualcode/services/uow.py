@@ -1,0 +1,112 @@
+"""The unit of work: one session, one transaction, one coder, for one user action.
+
+    with unit_of_work(study, coder="aigerim") as uow:
+        result = add_participant(uow, "Expert A", {})
+        # add_participant calls uow.commit(); leaving the block without a commit rolls back.
+
+Commands and widgets never hold a session; services take a unit of work and hand back frozen
+dataclasses.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from qualcode.db.models import Coder, Event
+from qualcode.db.schema import OpenedStudy
+from qualcode.domain.errors import QualcodeError
+
+
+def default_coder_name() -> str:
+    """``--coder``'s default: QUALCODE_CODER, else the login name."""
+    name = os.environ.get("QUALCODE_CODER", "").strip()
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "coder"
+
+
+class UnitOfWork:
+    def __init__(self, study: OpenedStudy, session: Session, coder_name: str):
+        self.study = study
+        self.session = session
+        self.coder_name = coder_name
+        self._coder_id: int | None = None
+        self.committed = False
+
+    @property
+    def dialect(self) -> str:
+        return self.study.engine.dialect.name
+
+    def coder_id(self, name: str | None = None) -> int:
+        """The id of a coder (this unit's by default), created on first use."""
+        wanted = (name or self.coder_name).strip()
+        if not wanted:
+            raise QualcodeError("a coder needs a name: use --coder NAME or set QUALCODE_CODER")
+        if name is None and self._coder_id is not None:
+            return self._coder_id
+        found = self.session.scalar(select(Coder.id).where(Coder.name == wanted))
+        if found is None:
+            coder = Coder(name=wanted)
+            self.session.add(coder)
+            self.session.flush()
+            found = coder.id
+        if name is None:
+            self._coder_id = found
+        return found
+
+    def log(
+        self,
+        action: str,
+        summary: str,
+        *,
+        details: dict[str, Any] | None = None,
+        changes: dict[str, Any] | None = None,
+    ) -> Event:
+        """Append one event to the study's log (in this transaction)."""
+        event = Event(
+            coder_id=self.coder_id(),
+            action=action,
+            summary=summary,
+            details=details or {},
+            changes=changes or {},
+        )
+        self.session.add(event)
+        self.session.flush()
+        return event
+
+    def commit(self) -> None:
+        self.session.commit()
+        self.committed = True
+
+
+@contextmanager
+def unit_of_work(study: OpenedStudy, *, coder: str | None = None, write: bool = True) -> Iterator[UnitOfWork]:
+    """One transaction. Database refusals become QualcodeError with a plain message."""
+    connection = study.engine.connect().execution_options(qualcode_write=write)
+    session = Session(bind=connection, expire_on_commit=False, autoflush=True)
+    uow = UnitOfWork(study, session, coder or default_coder_name())
+    try:
+        yield uow
+    except IntegrityError as exc:
+        session.rollback()
+        detail = str(exc.orig).strip().splitlines()[0]
+        raise QualcodeError(f"the study refused the change: {detail}", source=study.location.display) from exc
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        if session.in_transaction():
+            session.rollback()
+        session.close()
+        connection.close()
