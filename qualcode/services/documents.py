@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from qualcode.db.models import Code, Coder, CodeStatus, Coding, Document, Memo, Participant, Segment
 from qualcode.domain.errors import ConflictError, QualcodeError
-from qualcode.domain.imported import ImportedDocument
+from qualcode.domain.imported import ImportedCoding, ImportedDocument
 from qualcode.domain.labels import natural_key
 from qualcode.services.lookup import participant_by_label
 from qualcode.services.uow import UnitOfWork
@@ -45,7 +45,7 @@ def _resolve_coders(session: Session, names: set[str]) -> dict[str, int]:
     missing = sorted(names - set(known))
     if missing:
         now = datetime.now(UTC)
-        session.execute(insert(Coder), [{"name": n, "created_at": now} for n in missing])
+        session.execute(insert(Coder.__table__), [{"name": n, "created_at": now} for n in missing])
         known.update(session.execute(select(Coder.name, Coder.id).where(Coder.name.in_(missing))).all())
     return known
 
@@ -78,7 +78,7 @@ def resolve_code_ids(
     if missing:
         now = datetime.now(UTC)
         session.execute(
-            insert(Code),
+            insert(Code.__table__),
             [
                 {
                     "name": n,
@@ -102,6 +102,264 @@ def resolve_code_ids(
     return ids, missing
 
 
+@dataclass(frozen=True)
+class DocumentCodings:
+    """Codings for one document: ``fresh`` when the document has no segments yet."""
+
+    document_id: int
+    text: str
+    codings: Sequence[ImportedCoding]
+    fresh: bool = False
+    source: str = ""  # the file it came from, for messages
+
+
+@dataclass(frozen=True)
+class CodingsAdded:
+    segments: int
+    codings: int
+    new_codes: tuple[str, ...]
+
+
+def _in_chunks(values: Sequence[int], size: int = 500) -> list[Sequence[int]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def add_codings(
+    uow: UnitOfWork,
+    batch: Sequence[DocumentCodings],
+    *,
+    allow_new_codes: bool,
+    source: str,
+) -> CodingsAdded:
+    """Add many codings to documents in the current transaction (SQLAlchemy Core bulk inserts).
+
+    Spans already in a document are reused; a code on a span twice from one coder is one coding.
+    Code names resolve once for the whole batch (a merged code's name gives its survivor).
+    """
+    conn = uow.session.connection()
+    coder_id = uow.coder_id()
+    now = datetime.now(UTC)
+    seg_t, coding_t, memo_t = Segment.__table__, Coding.__table__, Memo.__table__
+    for item in batch:
+        for coding in item.codings:
+            if not (0 <= coding.start < coding.end <= len(item.text)):
+                raise QualcodeError(
+                    f"span [{coding.start}, {coding.end}) is outside the text ({coding.where or 'a coding'})",
+                    source=item.source or source,
+                )
+    all_codings = [c for item in batch for c in item.codings]
+    code_ids, new_codes = resolve_code_ids(
+        uow.session,
+        sorted({n for c in all_codings for n in c.codes}),
+        allow_new=allow_new_codes,
+        coder_id=coder_id,
+        source=source,
+    )
+    coder_ids = _resolve_coders(uow.session, {c.coder for c in all_codings if c.coder}) if all_codings else {}
+
+    doc_ids = [item.document_id for item in batch]
+    old_ids = [item.document_id for item in batch if not item.fresh]
+
+    def segment_ids(ids: Sequence[int]) -> dict[tuple[int, int, int], int]:
+        found: dict[tuple[int, int, int], int] = {}
+        for chunk in _in_chunks(ids):
+            for sid, did, a, b in conn.execute(
+                select(seg_t.c.id, seg_t.c.document_id, seg_t.c.start, seg_t.c.end).where(
+                    seg_t.c.document_id.in_(chunk)
+                )
+            ):
+                found[(did, a, b)] = sid
+        return found
+
+    known = segment_ids(old_ids) if old_ids else {}
+    new_spans = sorted(
+        {(item.document_id, c.start, c.end) for item in batch for c in item.codings} - set(known)
+    )
+    texts = {item.document_id: item.text for item in batch}
+    for i in range(0, len(new_spans), _BATCH):
+        conn.execute(
+            insert(seg_t),
+            [
+                {"document_id": d, "start": a, "end": b, "text": texts[d][a:b]}
+                for d, a, b in new_spans[i : i + _BATCH]
+            ],
+        )
+    seg_ids = segment_ids(doc_ids) if new_spans else known
+
+    # Codings already there (a span coded again by the same coder is not doubled).
+    seen: set[tuple[int, int, int]] = set()
+    for chunk in _in_chunks(old_ids):
+        seen.update(
+            conn.execute(
+                select(coding_t.c.segment_id, coding_t.c.code_id, coding_t.c.coder_id)
+                .join(seg_t, seg_t.c.id == coding_t.c.segment_id)
+                .where(seg_t.c.document_id.in_(chunk))
+            ).all()
+        )
+    coding_rows = []
+    memo_wanted: list[tuple[tuple[int, int, int], str, str | None, datetime | None]] = []
+    for item in batch:
+        for c in item.codings:
+            cid = coder_ids[c.coder] if c.coder else coder_id
+            sid = seg_ids[(item.document_id, c.start, c.end)]
+            for name in c.codes:
+                key = (sid, code_ids[name], cid)
+                if key not in seen:
+                    seen.add(key)
+                    coding_rows.append(
+                        {
+                            "segment_id": sid,
+                            "code_id": key[1],
+                            "coder_id": cid,
+                            "created_at": c.created_at or now,
+                        }
+                    )
+                for memo in c.memos:
+                    memo_wanted.append((key, memo.text, memo.author, memo.created_at))
+    for i in range(0, len(coding_rows), _BATCH):
+        conn.execute(insert(coding_t), coding_rows[i : i + _BATCH])
+    if memo_wanted:
+        authors = _resolve_coders(uow.session, {a for _, _, a, _ in memo_wanted if a})
+        coding_ids: dict[tuple[int, int, int], int] = {}
+        for chunk in _in_chunks(doc_ids):
+            for coding_id, sid, code_id, cid in conn.execute(
+                select(coding_t.c.id, coding_t.c.segment_id, coding_t.c.code_id, coding_t.c.coder_id)
+                .join(seg_t, seg_t.c.id == coding_t.c.segment_id)
+                .where(seg_t.c.document_id.in_(chunk))
+            ):
+                coding_ids[(sid, code_id, cid)] = coding_id
+        conn.execute(
+            insert(memo_t),
+            [
+                {
+                    "text": memo_text,
+                    "coding_id": coding_ids[key],
+                    "author_id": authors.get(author) if author else coder_id,
+                    "provenance": f"imported from {source}",
+                    "created_at": at or now,
+                }
+                for key, memo_text, author, at in memo_wanted
+            ],
+        )
+    return CodingsAdded(len(new_spans), len(coding_rows), tuple(new_codes))
+
+
+@dataclass(frozen=True)
+class DocumentToStore:
+    doc: ImportedDocument
+    participant: str | None = None
+    title: str | None = None
+
+
+def store_documents(
+    uow: UnitOfWork,
+    items: Sequence[DocumentToStore],
+    *,
+    allow_duplicate: bool = False,
+    allow_new_codes: bool = True,
+) -> list[ImportResult]:
+    """Store imported documents and their codings in the current transaction (no commit).
+
+    A source already in the study (same sha256) is refused unless ``allow_duplicate``; a title
+    in use is refused; a participant must exist. Checks run as a few set queries, inserts as
+    Core ``executemany``, so a whole corpus goes in at close to the speed of bare inserts.
+    """
+    s = uow.session
+    conn = s.connection()
+    doc_t = Document.__table__
+    titles = [(item.title or item.doc.title).strip() for item in items]
+    for item, title in zip(items, titles, strict=True):
+        if not title:
+            raise QualcodeError("the document has no title", source=item.doc.source_name)
+        if "\x00" in item.doc.text:
+            raise QualcodeError("this looks like a binary file, not text", source=item.doc.source_name)
+    if len(set(titles)) != len(titles):
+        twice = sorted({t for t in titles if titles.count(t) > 1})
+        raise ConflictError(f"two documents would share the title {twice[0]!r}")
+    if not allow_duplicate:
+        found = existing_sha256(uow, [item.doc.sha256 for item in items])
+        for item in items:
+            if item.doc.sha256 in found:
+                raise ConflictError(
+                    f"already in the study as {found[item.doc.sha256]!r} (same content); "
+                    "add --again to import it anyway",
+                    source=item.doc.source_name,
+                )
+    for chunk in [titles[i : i + _BATCH] for i in range(0, len(titles), _BATCH)]:
+        taken = conn.execute(select(doc_t.c.title).where(doc_t.c.title.in_(chunk))).scalars().first()
+        if taken is not None:
+            source = items[titles.index(taken)].doc.source_name
+            raise ConflictError(f"a document titled {taken!r} is already in the study", source=source)
+    labels = {item.participant for item in items if item.participant}
+    participant_ids = (
+        dict(s.execute(select(Participant.label, Participant.id).where(Participant.label.in_(labels))).all())
+        if labels
+        else {}
+    )
+    for label in labels - set(participant_ids):
+        participant_by_label(s, label)  # raises with a did-you-mean message
+    coder_id = uow.coder_id()
+    now = datetime.now(UTC)
+    for i in range(0, len(items), _BATCH):
+        conn.execute(
+            insert(doc_t),
+            [
+                {
+                    "title": title,
+                    "participant_id": participant_ids.get(item.participant) if item.participant else None,
+                    "text": item.doc.text,
+                    "sha256": item.doc.sha256,
+                    "source_name": item.doc.source_name,
+                    "source_format": item.doc.source_format,
+                    "meta": item.doc.meta,
+                    "imported_by_id": coder_id,
+                    "imported_at": now,
+                }
+                for item, title in zip(items[i : i + _BATCH], titles[i : i + _BATCH], strict=True)
+            ],
+        )
+    doc_ids: dict[str, int] = {}
+    for chunk in [titles[i : i + _BATCH] for i in range(0, len(titles), _BATCH)]:
+        doc_ids.update(conn.execute(select(doc_t.c.title, doc_t.c.id).where(doc_t.c.title.in_(chunk))).all())
+    results = []
+    with_codings = [(item, title) for item, title in zip(items, titles, strict=True) if item.doc.codings]
+    added = (
+        add_codings(
+            uow,
+            [
+                DocumentCodings(
+                    doc_ids[title], item.doc.text, item.doc.codings, fresh=True, source=item.doc.source_name
+                )
+                for item, title in with_codings
+            ],
+            allow_new_codes=allow_new_codes,
+            source=items[0].doc.source_name if len(items) == 1 else "the imported documents",
+        )
+        if with_codings
+        else None
+    )
+    for item, title in zip(items, titles, strict=True):
+        spans = {(c.start, c.end) for c in item.doc.codings}
+        keys = {(c.start, c.end, n, c.coder) for c in item.doc.codings for n in c.codes}
+        results.append(
+            ImportResult(
+                doc_ids[title],
+                title,
+                item.participant,
+                len(item.doc.text),
+                len(spans),
+                len(keys),
+                tuple(
+                    n
+                    for n in (added.new_codes if added else ())
+                    if any(n in c.codes for c in item.doc.codings)
+                ),
+                item.doc.warnings,
+            )
+        )
+    return results
+
+
 def store_document(
     uow: UnitOfWork,
     doc: ImportedDocument,
@@ -111,121 +369,13 @@ def store_document(
     allow_new_codes: bool = True,
     title: str | None = None,
 ) -> ImportResult:
-    """Store one imported document and its codings in the current transaction (no commit).
-
-    The same source (sha256) is refused unless ``allow_duplicate``; a title in use is refused.
-    """
-    s = uow.session
-    title = (title or doc.title).strip()
-    if not title:
-        raise QualcodeError("the document has no title", source=doc.source_name)
-    if "\x00" in doc.text:
-        raise QualcodeError("this looks like a binary file, not text", source=doc.source_name)
-    if not allow_duplicate:
-        same = s.scalar(select(Document.title).where(Document.sha256 == doc.sha256))
-        if same is not None:
-            raise ConflictError(
-                f"already in the study as {same!r} (same content); add --again to import it anyway",
-                source=doc.source_name,
-            )
-    if s.scalar(select(Document.id).where(Document.title == title)) is not None:
-        raise ConflictError(f"a document titled {title!r} is already in the study", source=doc.source_name)
-    participant_id = participant_by_label(s, participant).id if participant else None
-    for coding in doc.codings:
-        if not (0 <= coding.start < coding.end <= len(doc.text)):
-            raise QualcodeError(
-                f"span [{coding.start}, {coding.end}) is outside the text", source=doc.source_name
-            )
-    coder_id = uow.coder_id()
-    now = datetime.now(UTC)
-    document_id = s.execute(
-        insert(Document).returning(Document.id),
-        [
-            {
-                "title": title,
-                "participant_id": participant_id,
-                "text": doc.text,
-                "sha256": doc.sha256,
-                "source_name": doc.source_name,
-                "source_format": doc.source_format,
-                "meta": doc.meta,
-                "imported_by_id": coder_id,
-                "imported_at": now,
-            }
-        ],
-    ).scalar_one()
-
-    spans = sorted({(c.start, c.end) for c in doc.codings})
-    for i in range(0, len(spans), _BATCH):
-        s.execute(
-            insert(Segment),
-            [
-                {"document_id": document_id, "start": a, "end": b, "text": doc.text[a:b]}
-                for a, b in spans[i : i + _BATCH]
-            ],
-        )
-    segment_ids = dict(
-        ((a, b), sid)
-        for sid, a, b in s.execute(
-            select(Segment.id, Segment.start, Segment.end).where(Segment.document_id == document_id)
-        ).all()
-    )
-    code_names = sorted({name for c in doc.codings for name in c.codes})
-    code_ids, new_codes = resolve_code_ids(
-        s, code_names, allow_new=allow_new_codes, coder_id=coder_id, source=doc.source_name
-    )
-    coder_ids = _resolve_coders(s, {c.coder for c in doc.codings if c.coder}) if doc.codings else {}
-
-    seen: set[tuple[int, int, int]] = set()
-    coding_rows = []
-    memo_wanted: list[tuple[tuple[int, int, int], str, str | None, datetime | None]] = []
-    for c in doc.codings:
-        cid = coder_ids[c.coder] if c.coder else coder_id
-        sid = segment_ids[(c.start, c.end)]
-        for name in c.codes:
-            key = (sid, code_ids[name], cid)
-            if key not in seen:  # the same code twice on one span by one coder is one coding
-                seen.add(key)
-                coding_rows.append(
-                    {"segment_id": sid, "code_id": key[1], "coder_id": cid, "created_at": c.created_at or now}
-                )
-            for memo in c.memos:
-                memo_wanted.append((key, memo.text, memo.author, memo.created_at))
-    for i in range(0, len(coding_rows), _BATCH):
-        s.execute(insert(Coding), coding_rows[i : i + _BATCH])
-    if memo_wanted:
-        authors = _resolve_coders(s, {a for _, _, a, _ in memo_wanted if a})
-        coding_ids = {
-            (sid, code_id, cid): coding_id
-            for coding_id, sid, code_id, cid in s.execute(
-                select(Coding.id, Coding.segment_id, Coding.code_id, Coding.coder_id)
-                .join(Segment, Segment.id == Coding.segment_id)
-                .where(Segment.document_id == document_id)
-            ).all()
-        }
-        s.execute(
-            insert(Memo),
-            [
-                {
-                    "text": text,
-                    "coding_id": coding_ids[key],
-                    "author_id": authors.get(author) if author else coder_id,
-                    "provenance": f"imported from {doc.source_name}",
-                    "created_at": at or now,
-                }
-                for key, text, author, at in memo_wanted
-            ],
-        )
-    return ImportResult(
-        document_id,
-        title,
-        participant,
-        len(doc.text),
-        len(spans),
-        len(coding_rows),
-        tuple(new_codes),
-        doc.warnings,
-    )
+    """Store one imported document (see ``store_documents``)."""
+    return store_documents(
+        uow,
+        [DocumentToStore(doc, participant, title)],
+        allow_duplicate=allow_duplicate,
+        allow_new_codes=allow_new_codes,
+    )[0]
 
 
 def import_document(

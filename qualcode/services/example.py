@@ -10,7 +10,7 @@ from qualcode.db.models import Code, Participant, Study, Theme
 from qualcode.domain.errors import QualcodeError
 from qualcode.domain.imported import ExampleBundle, ImportedCoding
 from qualcode.domain.spans import paragraph_spans
-from qualcode.services.documents import store_document
+from qualcode.services.documents import DocumentToStore, store_documents
 from qualcode.services.uow import UnitOfWork
 
 EXAMPLE_TITLE = "Migration management in Kazakhstan: expert interviews (2024 thesis)"
@@ -83,16 +83,15 @@ def build_example_study(uow: UnitOfWork, bundle: ExampleBundle) -> ExampleSummar
                 line=row.line,
             )
         per_document[row.participant].append(ImportedCoding(spans[0][0], spans[0][1], (row.code,)))
-    totals = [0, 0]
-    for label, doc in bundle.documents.items():
-        result = store_document(
-            uow,
-            replace(doc, codings=tuple(per_document[label])),
-            participant=label,
-            allow_new_codes=False,
-        )
-        totals[0] += result.segments
-        totals[1] += result.codings
+    results = store_documents(
+        uow,
+        [
+            DocumentToStore(replace(doc, codings=tuple(per_document[label])), participant=label)
+            for label, doc in bundle.documents.items()
+        ],
+        allow_new_codes=False,
+    )
+    totals = [sum(r.segments for r in results), sum(r.codings for r in results)]
     uow.log(
         "study.example",
         "built the bundled thesis study",
