@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from qualcode.db.dialect import insert_ignoring_duplicates
 from qualcode.db.models import Code, Coder, Coding, Document, Participant, Segment
 from qualcode.domain.errors import QualcodeError
 from qualcode.domain.spans import find_all
@@ -87,16 +88,19 @@ def code_span(
         raise QualcodeError(f"span [{start}, {end}) is outside document {doc.title!r} (0..{len(doc.text)})")
     coder_id = uow.coder_id()
     tracker = RowTracker(s)
-    segment = s.scalar(
-        select(Segment).where(Segment.document_id == doc.id, Segment.start == start, Segment.end == end)
-    )
+    dialect = s.get_bind().dialect.name
+    where_span = (Segment.document_id == doc.id, Segment.start == start, Segment.end == end)
+    segment = s.scalar(select(Segment).where(*where_span))
     if segment is None:
-        segment = Segment(document_id=doc.id, start=start, end=end, text=doc.text[start:end])
-        s.add(segment)
-        s.flush()
+        # Another coder may create the same span at the same moment: insert-or-ignore, then read.
+        s.execute(
+            insert_ignoring_duplicates(Segment.__table__, dialect),
+            [{"document_id": doc.id, "start": start, "end": end, "text": doc.text[start:end]}],
+        )
+        segment = s.scalars(select(Segment).where(*where_span)).one()
         tracker.watch_new(Segment, [segment.id])
     code_ids, new_codes = resolve_code_ids(
-        s, names, allow_new=allow_new, coder_id=coder_id, source=f"document {doc.title!r}"
+        s, names, allow_new=allow_new, coder_id=coder_id, source=f"document {doc.title!r}", new_flag="--new"
     )
     if new_codes:
         tracker.watch_new(Code, list(s.scalars(select(Code.id).where(Code.name.in_(new_codes)))))
@@ -110,9 +114,11 @@ def code_span(
             continue
         have.add(code_id)
         coding_id = s.execute(
-            insert(Coding).returning(Coding.id),
+            insert_ignoring_duplicates(Coding.__table__, dialect).returning(Coding.id),
             [{"segment_id": segment.id, "code_id": code_id, "coder_id": coder_id}],
-        ).scalar_one()
+        ).scalar()
+        if coding_id is None:  # the same coder coded it at the same moment elsewhere
+            continue
         tracker.watch_new(Coding, [coding_id])
         added.append(s.get_one(Code, code_id).name)
     all_codes = tuple(

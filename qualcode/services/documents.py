@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from qualcode.db.dialect import insert_ignoring_duplicates
 from qualcode.db.models import Code, Coder, CodeStatus, Coding, Document, Memo, Participant, Segment
 from qualcode.domain.errors import ConflictError, QualcodeError
 from qualcode.domain.imported import ImportedCoding, ImportedDocument
 from qualcode.domain.labels import natural_key
-from qualcode.services.lookup import participant_by_label
+from qualcode.services.lookup import _did_you_mean, participant_by_label
 from qualcode.services.uow import UnitOfWork
 
 _BATCH = 5_000
@@ -45,40 +46,59 @@ def _resolve_coders(session: Session, names: set[str]) -> dict[str, int]:
     missing = sorted(names - set(known))
     if missing:
         now = datetime.now(UTC)
-        session.execute(insert(Coder.__table__), [{"name": n, "created_at": now} for n in missing])
+        session.execute(
+            insert_ignoring_duplicates(Coder.__table__, session.get_bind().dialect.name),
+            [{"name": n, "created_at": now} for n in missing],
+        )
         known.update(session.execute(select(Coder.name, Coder.id).where(Coder.name.in_(missing))).all())
     return known
 
 
 def resolve_code_ids(
-    session: Session, names: Sequence[str], *, allow_new: bool, coder_id: int, source: str
+    session: Session,
+    names: Sequence[str],
+    *,
+    allow_new: bool,
+    coder_id: int,
+    source: str,
+    new_flag: str = "--new-codes",
 ) -> tuple[dict[str, int], list[str]]:
-    """Code ids for names (a merged code gives its survivor); create missing ones if allowed."""
-    wanted = set(names)
+    """Code ids for names (a merged code gives its survivor); create missing ones if allowed.
+
+    The code rows are read with a shared lock (PostgreSQL ``FOR SHARE``; SQLite's writer lock
+    already serialises): a merge that runs at the same moment waits for this transaction, or
+    this one waits for the merge and then sees the code as merged and follows it.
+    """
+    wanted = sorted(set(names))
     rows = []
-    for i in range(0, len(names), _BATCH):
-        chunk = sorted(wanted)[i : i + _BATCH]
+    for i in range(0, len(wanted), _BATCH):
         rows += session.execute(
-            select(Code.name, Code.id, Code.status, Code.merged_into_id).where(Code.name.in_(chunk))
+            select(Code.name, Code.id, Code.status, Code.merged_into_id)
+            .where(Code.name.in_(wanted[i : i + _BATCH]))
+            .with_for_update(read=True)
         ).all()
     ids: dict[str, int] = {}
     for name, code_id, status, merged_into in rows:
         while status == CodeStatus.MERGED and merged_into is not None:
             code_id, status, merged_into = session.execute(
-                select(Code.id, Code.status, Code.merged_into_id).where(Code.id == merged_into)
+                select(Code.id, Code.status, Code.merged_into_id)
+                .where(Code.id == merged_into)
+                .with_for_update(read=True)
             ).one()
         ids[name] = code_id
-    missing = sorted(wanted - set(ids), key=natural_key)
+    missing = sorted(set(wanted) - set(ids), key=natural_key)
     if missing and not allow_new:
         shown = ", ".join(repr(m) for m in missing[:5]) + (" ..." if len(missing) > 5 else "")
+        known = list(session.scalars(select(Code.name))) if len(missing) == 1 else []
+        hint = _did_you_mean(missing[0], known) if known else ""
         raise QualcodeError(
-            f"{len(missing)} code(s) not in the codebook: {shown}; add --new-codes to create them",
+            f"{len(missing)} code(s) not in the codebook: {shown}{hint}; add {new_flag} to create them",
             source=source,
         )
     if missing:
         now = datetime.now(UTC)
         session.execute(
-            insert(Code.__table__),
+            insert_ignoring_duplicates(Code.__table__, session.get_bind().dialect.name),
             [
                 {
                     "name": n,
@@ -178,7 +198,7 @@ def add_codings(
     texts = {item.document_id: item.text for item in batch}
     for i in range(0, len(new_spans), _BATCH):
         conn.execute(
-            insert(seg_t),
+            insert_ignoring_duplicates(seg_t, conn.dialect.name),
             [
                 {"document_id": d, "start": a, "end": b, "text": texts[d][a:b]}
                 for d, a, b in new_spans[i : i + _BATCH]
@@ -217,7 +237,7 @@ def add_codings(
                 for memo in c.memos:
                     memo_wanted.append((key, memo.text, memo.author, memo.created_at))
     for i in range(0, len(coding_rows), _BATCH):
-        conn.execute(insert(coding_t), coding_rows[i : i + _BATCH])
+        conn.execute(insert_ignoring_duplicates(coding_t, conn.dialect.name), coding_rows[i : i + _BATCH])
     if memo_wanted:
         authors = _resolve_coders(uow.session, {a for _, _, a, _ in memo_wanted if a})
         coding_ids: dict[tuple[int, int, int], int] = {}
