@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from qualcode.cli import AppContext, emit_json, emit_table
 from qualcode.domain.errors import QualcodeError
+
+if TYPE_CHECKING:
+    from qualcode.services.example import ExampleSummary
 
 pass_app = click.make_pass_decorator(AppContext)
 
@@ -48,7 +53,7 @@ def example(app: AppContext, study: str) -> None:
     )
 
 
-def build_example_at(study: str, coder: str | None) -> object:
+def build_example_at(study: str, coder: str | None) -> ExampleSummary:
     """Create STUDY and fill it with the bundled example (removed again if that fails)."""
     from qualcode.db.engine import locate
     from qualcode.db.schema import create_study

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -60,12 +61,19 @@ class UTCDateTime(DateTime):
         return process
 
 
+def table_of(model: type[Base]) -> Table:
+    """A model's Core table, typed as one (``Model.__table__`` is typed as a FromClause)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
 
     def __repr__(self) -> str:
-        pk = ", ".join(f"{c.key}={getattr(self, c.key)!r}" for c in self.__mapper__.primary_key)
+        pk = ", ".join(f"{c.key}={getattr(self, str(c.key))!r}" for c in self.__mapper__.primary_key)
         return f"<{type(self).__name__} {pk}>"
 
 

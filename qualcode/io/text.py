@@ -44,9 +44,9 @@ def decode_text(data: bytes, *, source: str, encoding: str | None = None) -> tup
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text, used = _strict(data, "utf-16", source), "utf-16"
     else:
-        line = _binary_line(data)
-        if line is not None:
-            raise QualcodeError("this looks like a binary file, not text", source=source, line=line)
+        nul_line = _binary_line(data)
+        if nul_line is not None:
+            raise QualcodeError("this looks like a binary file, not text", source=source, line=nul_line)
         text, used = _strict(data, "utf-8", source), "utf-8"
     if "\x00" in text:
         raise QualcodeError("this looks like a binary file, not text", source=source)

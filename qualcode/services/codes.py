@@ -71,7 +71,7 @@ def theme_order(uow: UnitOfWork) -> list[ThemeInfo]:
     for t in themes:
         children[t[2]].append(t)
     names = {t[0]: t[1] for t in themes}
-    codes_by_theme: dict[int, list[str]] = defaultdict(list)
+    codes_by_theme: dict[int | None, list[str]] = defaultdict(list)
     for theme_id, name in s.execute(
         select(Code.theme_id, Code.name)
         .where(Code.theme_id.is_not(None), Code.status != CodeStatus.MERGED)

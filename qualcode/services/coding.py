@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from qualcode.db.dialect import insert_ignoring_duplicates
-from qualcode.db.models import Code, Coder, Coding, Document, Participant, Segment
+from qualcode.db.models import Code, Coder, Coding, Document, Participant, Segment, table_of
 from qualcode.domain.errors import QualcodeError
 from qualcode.domain.spans import find_all
 from qualcode.services.documents import resolve_code_ids
@@ -94,7 +94,7 @@ def code_span(
     if segment is None:
         # Another coder may create the same span at the same moment: insert-or-ignore, then read.
         s.execute(
-            insert_ignoring_duplicates(Segment.__table__, dialect),
+            insert_ignoring_duplicates(table_of(Segment), dialect),
             [{"document_id": doc.id, "start": start, "end": end, "text": doc.text[start:end]}],
         )
         segment = s.scalars(select(Segment).where(*where_span)).one()
@@ -114,7 +114,7 @@ def code_span(
             continue
         have.add(code_id)
         coding_id = s.execute(
-            insert_ignoring_duplicates(Coding.__table__, dialect).returning(Coding.id),
+            insert_ignoring_duplicates(table_of(Coding), dialect).returning(Coding.id),
             [{"segment_id": segment.id, "code_id": code_id, "coder_id": coder_id}],
         ).scalar()
         if coding_id is None:  # the same coder coded it at the same moment elsewhere
@@ -181,4 +181,4 @@ def list_segments(
     if coder is not None:
         q = q.where(Coder.name == coder)
     q = q.order_by(Document.id, Segment.start, Segment.end, Code.name, Coding.id)
-    return [SegmentRow(*row) for row in s.execute(q).all()]
+    return [SegmentRow(*row) for row in s.execute(q).all()]  # type: ignore[call-arg]

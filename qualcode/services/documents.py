@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from qualcode.db.dialect import insert_ignoring_duplicates
-from qualcode.db.models import Code, Coder, CodeStatus, Coding, Document, Memo, Participant, Segment
+from qualcode.db.models import Code, Coder, CodeStatus, Coding, Document, Memo, Participant, Segment, table_of
 from qualcode.domain.errors import ConflictError, QualcodeError
 from qualcode.domain.imported import ImportedCoding, ImportedDocument
 from qualcode.domain.labels import natural_key
@@ -47,7 +48,7 @@ def _resolve_coders(session: Session, names: set[str]) -> dict[str, int]:
     if missing:
         now = datetime.now(UTC)
         session.execute(
-            insert_ignoring_duplicates(Coder.__table__, session.get_bind().dialect.name),
+            insert_ignoring_duplicates(table_of(Coder), session.get_bind().dialect.name),
             [{"name": n, "created_at": now} for n in missing],
         )
         known.update(session.execute(select(Coder.name, Coder.id).where(Coder.name.in_(missing))).all())
@@ -70,7 +71,7 @@ def resolve_code_ids(
     this one waits for the merge and then sees the code as merged and follows it.
     """
     wanted = sorted(set(names))
-    rows = []
+    rows: list[Any] = []
     for i in range(0, len(wanted), _BATCH):
         rows += session.execute(
             select(Code.name, Code.id, Code.status, Code.merged_into_id)
@@ -98,7 +99,7 @@ def resolve_code_ids(
     if missing:
         now = datetime.now(UTC)
         session.execute(
-            insert_ignoring_duplicates(Code.__table__, session.get_bind().dialect.name),
+            insert_ignoring_duplicates(table_of(Code), session.get_bind().dialect.name),
             [
                 {
                     "name": n,
@@ -159,7 +160,7 @@ def add_codings(
     conn = uow.session.connection()
     coder_id = uow.coder_id()
     now = datetime.now(UTC)
-    seg_t, coding_t, memo_t = Segment.__table__, Coding.__table__, Memo.__table__
+    seg_t, coding_t, memo_t = table_of(Segment), table_of(Coding), table_of(Memo)
     for item in batch:
         for coding in item.codings:
             if not (0 <= coding.start < coding.end <= len(item.text)):
@@ -286,7 +287,7 @@ def store_documents(
     """
     s = uow.session
     conn = s.connection()
-    doc_t = Document.__table__
+    doc_t = table_of(Document)
     titles = [(item.title or item.doc.title).strip() for item in items]
     for item, title in zip(items, titles, strict=True):
         if not title:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import insert, select
 
-from qualcode.db.models import Code, Participant, Study, Theme
+from qualcode.db.models import Code, Participant, Study, Theme, table_of
 from qualcode.domain.errors import QualcodeError
 from qualcode.domain.imported import ExampleBundle, ImportedCoding
 from qualcode.domain.spans import paragraph_spans
@@ -30,7 +30,7 @@ class ExampleSummary:
 def build_example_study(uow: UnitOfWork, bundle: ExampleBundle) -> ExampleSummary:
     """Fill an empty study from the bundle, coding every published quote at its paragraph."""
     s = uow.session
-    s.execute(Study.__table__.update().values(title=EXAMPLE_TITLE))
+    s.execute(table_of(Study).update().values(title=EXAMPLE_TITLE))
     s.execute(
         insert(Participant),
         [

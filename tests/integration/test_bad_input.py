@@ -51,7 +51,9 @@ def test_a_quote_not_in_the_document_is_refused(example_study: str) -> None:
 
 
 def test_offsets_outside_the_document_are_refused(example_study: str) -> None:
-    message = _refused(example_study, "code", "Expert D", "--start", "10", "--end", "999999", "Digitalisation")
+    message = _refused(
+        example_study, "code", "Expert D", "--start", "10", "--end", "999999", "Digitalisation"
+    )
     assert "outside document 'Expert D'" in message
 
 

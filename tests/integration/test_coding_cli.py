@@ -64,7 +64,9 @@ def test_an_ambiguous_quote_needs_an_occurrence(empty_study: str, tmp_path: Path
 def test_undo_removes_the_last_coding_and_the_log_shows_it(empty_study: str, tmp_path: Path) -> None:
     _study_with_notes(empty_study, tmp_path)
     before = table_counts(empty_study)
-    assert run_cli("code", "Интервью 1", "--quote", RUSSIAN, "Новый код", "--new", db=empty_study).exit_code == 0
+    assert (
+        run_cli("code", "Интервью 1", "--quote", RUSSIAN, "Новый код", "--new", db=empty_study).exit_code == 0
+    )
     log = run_cli("log", "--json", db=empty_study).json()
     assert log[0]["action"] == "coding.add"
     assert log[0]["coder"] == "tester"
@@ -84,7 +86,12 @@ def test_undoing_an_import_removes_the_document_whole(empty_study: str, tmp_path
 
 
 def test_themes_nest_and_keep_their_order(example_study: str) -> None:
-    assert run_cli("themes", "add", "Labour exploitation", "--parent", "Human trafficking", db=example_study).exit_code == 0
+    assert (
+        run_cli(
+            "themes", "add", "Labour exploitation", "--parent", "Human trafficking", db=example_study
+        ).exit_code
+        == 0
+    )
     moved = run_cli("themes", "assign", "Labour exploitation", "Human trafficking problem", db=example_study)
     assert moved.exit_code == 0, moved.stderr
     themes = run_cli("themes", "list", "--json", db=example_study).json()

@@ -30,14 +30,18 @@ def test_sigkill_in_the_middle_of_a_200_file_import(tmp_path: Path) -> None:
     folder.mkdir()
     sources: dict[str, str] = {}
     for i in range(FILES):
-        lines = [f"Интервью {i}, абзац {j}: көші-қон саясаты және еңбек нарығы. Paragraph {j}." for j in range(400)]
+        lines = [
+            f"Интервью {i}, абзац {j}: көші-қон саясаты және еңбек нарығы. Paragraph {j}." for j in range(400)
+        ]
         text = "\n\n".join(lines) + "\n"
         (folder / f"interview-{i:03d}.md").write_text(text, encoding="utf-8")
         sources[f"interview-{i:03d}"] = text
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "qualcode", "--db", str(db), "import", str(folder)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "QUALCODE_CODER": "tester"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "QUALCODE_CODER": "tester"},
     )
     deadline = time.monotonic() + 120
     seen = 0

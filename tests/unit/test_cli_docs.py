@@ -8,7 +8,9 @@ import pytest
 from qualcode.cli import cli
 
 
-def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
+def _commands(
+    group: click.Group, prefix: tuple[str, ...] = ()
+) -> list[tuple[tuple[str, ...], click.Command]]:
     found: list[tuple[tuple[str, ...], click.Command]] = []
     for name, command in sorted(group.commands.items()):
         path = (*prefix, name)
@@ -26,9 +28,25 @@ COMMANDS = _commands(cli)
 def test_the_fixed_command_names_exist() -> None:
     names = {" ".join(path) for path, _ in COMMANDS}
     for wanted in [
-        "init", "example", "demo", "participants add", "participants list", "documents list", "import",
-        "code", "segments", "codes list", "themes add", "themes assign", "themes list", "funnel",
-        "db upgrade", "db check", "db backup", "log", "undo",
+        "init",
+        "example",
+        "demo",
+        "participants add",
+        "participants list",
+        "documents list",
+        "import",
+        "code",
+        "segments",
+        "codes list",
+        "themes add",
+        "themes assign",
+        "themes list",
+        "funnel",
+        "db upgrade",
+        "db check",
+        "db backup",
+        "log",
+        "undo",
     ]:
         assert wanted in names, wanted
 
