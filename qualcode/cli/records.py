@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -125,6 +126,20 @@ def expand_paths(patterns: tuple[str, ...], suffixes: tuple[str, ...]) -> list[P
 @click.argument("files", nargs=-1, required=True)
 @click.option("--participant", metavar="LABEL", help="The participant these documents belong to.")
 @click.option("--encoding", metavar="NAME", help="The text encoding, when it is not UTF-8 (cp1251, koi8-r).")
+@click.option(
+    "--pseudonyms",
+    "key_file",
+    type=click.Path(path_type=Path),
+    metavar="KEY.csv",
+    help="Replace real names (columns real,pseudonym) before anything is stored; the key is not kept.",
+)
+@click.option(
+    "--speakers",
+    "speakers_file",
+    type=click.Path(path_type=Path),
+    metavar="MAP.csv",
+    help="Transcripts: map speaker names (columns speaker,participant) to labels or Interviewer.",
+)
 @click.option("--again", is_flag=True, help="Import a file even if the same content is in the study.")
 @click.option("--title", help="The document's title (one file only; default: the file name).")
 @pass_app
@@ -133,59 +148,107 @@ def import_cmd(
     files: tuple[str, ...],
     participant: str | None,
     encoding: str | None,
+    key_file: Path | None,
+    speakers_file: Path | None,
     again: bool,
     title: str | None,
 ) -> None:
-    """Import notes and transcripts; each file is one transaction.
+    """Import notes, Word/Google Docs/LibreOffice files and transcripts; one transaction per file.
 
-    Files, globs and folders are accepted. A file whose content is already in the study is
-    refused unless --again. A bad file stops the import with a message naming it; files
-    imported before it stay imported.
+    Reads .txt/.md, .docx and .odt (each comment codes its anchored text: the comment names the
+    code(s), separated by ; or new lines; replies become memos; new codes are created), and
+    .vtt/.srt transcripts (speaker turns as paragraphs). Files, globs and folders are accepted.
+    Every file is read before any is stored, so a bad file stops the run with nothing imported;
+    a file whose content is already in the study is refused unless --again.
 
     \b
     Examples:
       qualcode import notes/*.md
-      qualcode import "Expert J.txt" --participant "Expert J" --encoding cp1251
+      qualcode import "Expert J.docx" --participant "Expert J" --pseudonyms key.csv
+      qualcode import zoom/ --speakers speakers.csv
+      qualcode import "Expert K.txt" --encoding cp1251
     """
-    from qualcode.io.text import TEXT_SUFFIXES, read_text_document
-    from qualcode.services.documents import import_document
+    from qualcode.io.pseudonyms import PseudonymKey
+    from qualcode.io.readers import DOCUMENT_SUFFIXES, read_document
+    from qualcode.io.transcripts import read_speaker_map
+    from qualcode.services.documents import existing_sha256, import_document
 
-    paths = expand_paths(files, TEXT_SUFFIXES)
+    paths = expand_paths(files, DOCUMENT_SUFFIXES)
     if title and len(paths) != 1:
         raise QualcodeError("--title names one document; give one file")
     for path in paths:
         if not path.is_file():
             raise QualcodeError("no such file", source=str(path))
-        if path.suffix.lower() not in TEXT_SUFFIXES:
+        if path.suffix.lower() not in DOCUMENT_SUFFIXES:
             raise QualcodeError(
                 f"unsupported file type {path.suffix or '(none)'}; qualcode reads "
-                + ", ".join(TEXT_SUFFIXES),
+                + ", ".join(DOCUMENT_SUFFIXES),
                 source=str(path),
             )
+    key = PseudonymKey.from_csv(key_file) if key_file else None
+    speakers = read_speaker_map(speakers_file) if speakers_file else None
     show_bar = len(paths) > 20 and sys.stderr.isatty()
-    done = 0
-    with (
-        click.progressbar(length=len(paths), label="importing", file=sys.stderr)
-        if show_bar
-        else _null_bar() as bar
-    ):
+    docs = []
+    with _progress(show_bar, len(paths), "reading") as bar:
         for path in paths:
-            doc = read_text_document(path, encoding=encoding)
-            with app.uow() as uow:
-                result = import_document(
-                    uow, doc, participant=participant, allow_duplicate=again, title=title
+            docs.append(
+                read_document(
+                    path,
+                    encoding=encoding,
+                    pseudonyms=key,
+                    speakers=speakers,
+                    speakers_source=str(speakers_file or ""),
                 )
+            )
+            bar.update(1)
+    if not again:
+        first: dict[str, Path] = {}
+        for path, doc in zip(paths, docs, strict=True):
+            if doc.sha256 in first:
+                raise QualcodeError(
+                    f"the same content as {str(first[doc.sha256])!r}; add --again to import both",
+                    source=str(path),
+                )
+            first[doc.sha256] = path
+        with app.uow(write=False) as uow:
+            found = existing_sha256(uow, [doc.sha256 for doc in docs])
+        for path, doc in zip(paths, docs, strict=True):
+            if doc.sha256 in found:
+                raise QualcodeError(
+                    f"already in the study as {found[doc.sha256]!r} (same content); "
+                    "add --again to import it anyway",
+                    source=str(path),
+                )
+    done = 0
+    with _progress(show_bar, len(paths), "importing") as bar:
+        for path, doc in zip(paths, docs, strict=True):
+            owner = participant
+            mapped = doc.meta.get("participants") if participant is None else None
+            if isinstance(mapped, list) and len(mapped) == 1:
+                owner = str(mapped[0])  # a transcript whose one non-interviewer speaker is mapped
+            with app.uow() as uow:
+                result = import_document(uow, doc, participant=owner, allow_duplicate=again, title=title)
             done += 1
             line = f"{path}: {result.title!r}, {result.characters} characters"
             if result.participant:
                 line += f", {result.participant}"
             if result.codings:
-                line += f", {result.codings} codings"
+                line += f", {result.segments} segments, {result.codings} codings"
+            if result.new_codes:
+                line += f", {len(result.new_codes)} new codes"
+            replies = doc.meta.get("replies")
+            if replies:
+                line += f", {replies} replies as memos"
             click.echo(line)
             for warning in result.warnings:
                 click.echo(f"{path}: warning: {warning}", err=True)
             bar.update(1)
     click.echo(f"imported {done} file(s)")
+
+
+def _progress(show: bool, length: int, label: str) -> Any:
+    """A progress bar on stderr for long runs in a terminal; otherwise nothing is drawn."""
+    return click.progressbar(length=length, label=label, file=sys.stderr) if show else _null_bar()
 
 
 class _null_bar:

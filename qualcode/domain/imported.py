@@ -69,3 +69,14 @@ class ExampleBundle:
     participants: list[TableRow]
     documents: dict[str, ImportedDocument]  # by participant label
     codebook: list[CodebookRow]
+
+
+@dataclass(frozen=True)
+class ImportedCode:
+    """A codebook entry from a .qdc or a sheet: a code in a theme (outer theme first)."""
+
+    line: int
+    code: str
+    themes: tuple[str, ...] = ()
+    description: str = ""
+    colour: str = ""

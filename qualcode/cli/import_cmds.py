@@ -1,0 +1,151 @@
+"""Importing participant lists and codebooks, reading memos back, and the pseudonym audit."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from qualcode.cli import AppContext, emit_json, emit_table
+from qualcode.cli.records import participants
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+@participants.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--sheet", help="The Excel sheet to read (default: the first).")
+@click.option("--update", is_flag=True, help="Update the attributes of participants already in the study.")
+@pass_app
+def participants_import(app: AppContext, file: Path, sheet: str | None, update: bool) -> None:
+    """Add participants from a .csv or .xlsx list shaped like Appendix A.
+
+    The label column is "label" (or "name", "participant", "interviewee", "expert"); every other
+    column becomes an attribute. A participant already in the study is refused unless --update.
+
+    \b
+    Examples:
+      qualcode participants import interviewees.xlsx
+      qualcode participants import appendix-a.csv --update
+    """
+    from qualcode.io.participants import read_participants
+    from qualcode.services.imports import import_participants
+
+    label, rows = read_participants(file, sheet=sheet)
+    with app.uow() as uow:
+        result = import_participants(uow, label, rows, source=str(file), update=update)
+    click.echo(
+        f"{file}: {len(result.added)} participant(s) added, {len(result.updated)} updated"
+        + (f"; attributes: {', '.join(result.columns)}" if result.columns else "")
+    )
+
+
+@click.command("import-codebook")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--sheet", help="The Excel sheet to read (default: the first).")
+@pass_app
+def import_codebook_cmd(app: AppContext, file: Path, sheet: str | None) -> None:
+    """Add a codebook's themes and codes from .qdc (REFI-QDA), .xlsx or .csv.
+
+    A sheet has the columns theme, code (sub-theme, description, colour if wanted), or the
+    Appendix B layout: per theme a row "Theme | Example of a code | Number of codes", then its
+    codes. Codes already in the study move to the sheet's theme.
+
+    \b
+    Examples:
+      qualcode import-codebook codebook.qdc
+      qualcode import-codebook "Appendix B.xlsx" --sheet Codebook
+    """
+    from qualcode.io.codebook import read_codebook
+    from qualcode.services.imports import import_codebook
+
+    entries = read_codebook(file, sheet=sheet)
+    with app.uow() as uow:
+        result = import_codebook(uow, entries, source=str(file))
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(
+        f"{file}: {result.codes_added} code(s) added, {result.codes_updated} updated, "
+        f"{result.codes_unchanged} unchanged; {len(result.themes_added)} theme(s) added"
+    )
+
+
+@click.command("audit")
+@click.option(
+    "--names",
+    "key_file",
+    required=True,
+    type=click.Path(path_type=Path),
+    metavar="KEY.csv",
+    help="The pseudonym key (columns real,pseudonym): the names to look for.",
+)
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def audit_cmd(app: AppContext, key_file: Path, files: tuple[Path, ...], as_json: bool) -> None:
+    """Look for real names in the study and in export files; exit 1 if any is found.
+
+    Searches documents, segments, memos, codes, themes, participants and the log, and every
+    FILE given (.docx, .xlsx, .csv, .md, .qdpx, ...). Names match as whole words, in any case.
+
+    \b
+    Examples:
+      qualcode audit --names key.csv
+      qualcode audit --names key.csv exports/codebook.xlsx exports/project.qdpx
+    """
+    from qualcode.io.pseudonyms import PseudonymKey, audit_files
+    from qualcode.services.imports import audit_study
+
+    key = PseudonymKey.from_csv(key_file)
+    file_hits = audit_files(list(files), key)
+    with app.uow(write=False) as uow:
+        study_hits = audit_study(uow, key.hits)
+    rows = [
+        {"where": h.place, "found": h.found, "name": h.real, "context": h.context} for h in study_hits
+    ] + [
+        {"where": f"{h.file}, {h.where}", "found": h.found, "name": h.real, "context": ""} for h in file_hits
+    ]
+    if as_json:
+        emit_json({"found": len(rows), "hits": rows})
+    elif rows:
+        emit_table(["where", "found", "context"], [[r["where"], r["found"], r["context"]] for r in rows])
+        click.echo(f"{len(rows)} listed name(s) found", err=True)
+    else:
+        click.echo(f"no listed names found ({len(key)} name forms; the study and {len(files)} file(s))")
+    if rows:
+        sys.exit(1)
+
+
+@click.group("memos")
+def memos() -> None:
+    """Memos: notes on codings (such as imported comment replies), codes and documents."""
+
+
+@memos.command("list")
+@click.option("--code", help="Only memos about this code or its codings.")
+@click.option("--document", metavar="DOC", help="Only memos about this document or its codings.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def memos_list(app: AppContext, code: str | None, document: str | None, as_json: bool) -> None:
+    """Memos in the order they were written, with what they are about and who wrote them.
+
+    \b
+    Examples:
+      qualcode memos list --document "Expert A"
+      qualcode memos list --code "Visa-free regime" --json
+    """
+    from qualcode.services.memos import list_memos
+
+    with app.uow(write=False) as uow:
+        rows = list_memos(uow, code=code, document=document)
+    if as_json:
+        emit_json(rows)
+        return
+    emit_table(
+        ["memo", "about", "code", "author", "text"],
+        [[r.memo_id, r.document or r.about or r.target, r.code or "", r.author or "", r.text] for r in rows],
+    )
+
+
+COMMANDS = [import_codebook_cmd, audit_cmd, memos]

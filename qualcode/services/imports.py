@@ -1,0 +1,286 @@
+"""Bringing in what researchers already have: participant lists, codebooks; and the name audit.
+
+The readers in ``qualcode.io`` turn files into domain values (``TableRow``, ``ImportedCode``);
+these services store them, each in one transaction with one undoable event.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import func, insert, select, update
+
+from qualcode.db.models import Code, CodeStatus, Document, Event, Memo, Participant, Segment, Study, Theme
+from qualcode.domain.errors import ConflictError, QualcodeError
+from qualcode.domain.imported import ImportedCode, TableRow
+from qualcode.services.history import RowTracker
+from qualcode.services.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class ParticipantsImport:
+    added: tuple[str, ...]
+    updated: tuple[str, ...]
+    columns: tuple[str, ...]
+
+
+def import_participants(
+    uow: UnitOfWork, label_column: str, rows: Sequence[TableRow], *, source: str, update: bool = False
+) -> ParticipantsImport:
+    """Add a participant per row (other columns as attributes); existing ones only with ``update``."""
+    s = uow.session
+    existing = {p.label: p for p in s.scalars(select(Participant))}
+    seen: dict[str, int] = {}
+    wanted: list[tuple[str, dict[str, Any], int]] = []
+    for row in rows:
+        label = " ".join(row.values.get(label_column, "").split())
+        if not label:
+            raise QualcodeError(f"the row has no {label_column}", source=source, line=row.line)
+        if label in seen:
+            raise QualcodeError(
+                f"{label!r} is listed twice (also line {seen[label]})", source=source, line=row.line
+            )
+        seen[label] = row.line
+        if label in existing and not update:
+            raise ConflictError(
+                f"participant {label!r} is already in the study; add --update to update its attributes",
+                source=source,
+                line=row.line,
+            )
+        attributes = {k: v for k, v in row.values.items() if k != label_column and v}
+        wanted.append((label, attributes, row.line))
+    if not wanted:
+        raise QualcodeError("the file lists no participants", source=source)
+    tracker = RowTracker(s)
+    tracker.watch(Participant, [existing[label].id for label, _, _ in wanted if label in existing])
+    position = s.scalar(select(func.max(Participant.position))) or 0
+    added: list[str] = []
+    updated: list[str] = []
+    for label, attributes, _ in wanted:
+        if label in existing:
+            person = existing[label]
+            merged = {**person.attributes, **attributes}
+            if merged != person.attributes:
+                person.attributes = merged
+                updated.append(label)
+            continue
+        position += 1
+        person = Participant(label=label, attributes=attributes, position=position)
+        s.add(person)
+        s.flush()
+        tracker.watch_new(Participant, [person.id])
+        added.append(label)
+    columns = tuple(dict.fromkeys(k for row in rows for k in row.values if k != label_column))
+    uow.log(
+        "participants.import",
+        f"imported participants from {source}: {len(added)} added, {len(updated)} updated",
+        details={"source": source, "added": added, "updated": updated},
+        changes=tracker.changes(),
+    )
+    uow.commit()
+    return ParticipantsImport(tuple(added), tuple(updated), columns)
+
+
+@dataclass(frozen=True)
+class CodebookImport:
+    themes_added: tuple[str, ...]
+    codes_added: int
+    codes_updated: int
+    codes_unchanged: int
+    warnings: tuple[str, ...]
+
+
+def import_codebook(uow: UnitOfWork, entries: Sequence[ImportedCode], *, source: str) -> CodebookImport:
+    """Create the codebook's themes and codes; codes already in the study move to the sheet's
+    theme and take its description and colour where the sheet gives them. One event, undoable."""
+    s = uow.session
+    if not entries:
+        raise QualcodeError("the codebook has no codes", source=source)
+    warnings: list[str] = []
+    tracker = RowTracker(s)
+    themes = {
+        name: (tid, parent) for tid, name, parent in s.execute(select(Theme.id, Theme.name, Theme.parent_id))
+    }
+    themes_added: list[str] = []
+
+    def theme_id(path: tuple[str, ...]) -> int | None:
+        parent: int | None = None
+        for name in path:
+            if name in themes:
+                parent = themes[name][0]
+                continue
+            siblings = Theme.parent_id.is_(None) if parent is None else Theme.parent_id == parent
+            position = (s.scalar(select(func.max(Theme.position)).where(siblings)) or 0) + 1
+            new_id = s.execute(
+                insert(Theme).returning(Theme.id),
+                [{"name": name, "description": "", "parent_id": parent, "position": position}],
+            ).scalar_one()
+            tracker.watch_new(Theme, [new_id])
+            themes[name] = (new_id, parent)
+            themes_added.append(name)
+            parent = new_id
+        return parent
+
+    first_line: dict[str, ImportedCode] = {}
+    unique: list[ImportedCode] = []
+    for entry in entries:
+        if entry.code in first_line:
+            kept = first_line[entry.code]
+            warnings.append(
+                f"{source}, line {entry.line}: {entry.code!r} is listed again (first on line {kept.line}"
+                + (f", theme {kept.themes[-1]!r}" if kept.themes else "")
+                + "); the first is kept"
+            )
+            continue
+        first_line[entry.code] = entry
+        unique.append(entry)
+
+    known = {
+        name: (cid, status, theme, description, colour)
+        for cid, name, status, theme, description, colour in s.execute(
+            select(Code.id, Code.name, Code.status, Code.theme_id, Code.description, Code.colour)
+        )
+    }
+    tracker.watch(Code, [known[e.code][0] for e in unique if e.code in known])
+    positions: dict[int | None, int] = dict(
+        s.execute(select(Code.theme_id, func.max(Code.position)).group_by(Code.theme_id)).tuples().all()
+    )
+    coder_id = uow.coder_id()
+    now = datetime.now(UTC)
+    new_rows: list[dict[str, Any]] = []
+    updated = unchanged = 0
+    for entry in unique:
+        tid = theme_id(entry.themes) if entry.themes else None
+        if entry.code in known:
+            cid, status, old_theme, old_description, old_colour = known[entry.code]
+            if status == CodeStatus.MERGED:
+                warnings.append(
+                    f"{source}, line {entry.line}: {entry.code!r} is merged into another code; left as it is"
+                )
+                unchanged += 1
+                continue
+            values: dict[str, Any] = {}
+            if tid is not None and tid != old_theme:
+                positions[tid] = positions.get(tid, 0) + 1
+                values.update(theme_id=tid, position=positions[tid])
+            if entry.description and entry.description != old_description:
+                values["description"] = entry.description
+            if entry.colour and entry.colour != old_colour:
+                values["colour"] = entry.colour
+            if values:
+                s.execute(update(Code).where(Code.id == cid).values(**values))
+                updated += 1
+            else:
+                unchanged += 1
+            continue
+        positions[tid] = positions.get(tid, 0) + 1
+        new_rows.append(
+            {
+                "name": entry.code,
+                "description": entry.description,
+                "colour": entry.colour,
+                "status": CodeStatus.ACTIVE,
+                "exclusion_reason": "",
+                "theme_id": tid,
+                "position": positions[tid] if tid is not None else 0,
+                "created_by_id": coder_id,
+                "created_at": now,
+            }
+        )
+    for i in range(0, len(new_rows), 2_000):
+        s.execute(insert(Code), new_rows[i : i + 2_000])
+    names = [r["name"] for r in new_rows]
+    for i in range(0, len(names), 2_000):
+        tracker.watch_new(Code, s.scalars(select(Code.id).where(Code.name.in_(names[i : i + 2_000]))))
+    uow.log(
+        "codebook.import",
+        f"imported the codebook {source}: {len(new_rows)} codes added, {updated} updated, "
+        f"{len(themes_added)} themes added",
+        details={
+            "source": source,
+            "codes_added": len(new_rows),
+            "codes_updated": updated,
+            "themes": themes_added,
+        },
+        changes=tracker.changes(),
+    )
+    uow.commit()
+    return CodebookImport(tuple(themes_added), len(new_rows), updated, unchanged, tuple(warnings))
+
+
+class NameMatch(Protocol):
+    """What a name finder reports (``qualcode.io.pseudonyms.NameHit`` is one)."""
+
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def found(self) -> str: ...
+    @property
+    def real(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class AuditHit:
+    place: str  # "document 'Expert A', line 4", "memo 12 (on a coding)", "code 'X' (name)"
+    found: str
+    real: str
+    context: str
+
+
+def _context(text: str, match: NameMatch) -> str:
+    a, b = max(0, match.start - 30), min(len(text), match.end + 30)
+    return ("…" if a else "") + " ".join(text[a:b].split()) + ("…" if b < len(text) else "")
+
+
+def audit_study(uow: UnitOfWork, find: Callable[[str], Sequence[NameMatch]]) -> list[AuditHit]:
+    """Every listed name still in the study: documents, segments, memos, codes, themes,
+    participants, the study's title and the event log. ``find`` is the key's name finder."""
+    s = uow.session
+    hits: list[AuditHit] = []
+
+    def scan(place: str, text: str | None, *, lines: bool = False) -> None:
+        if not text:
+            return
+        for m in find(text):
+            where = f"{place}, line {text.count(chr(10), 0, m.start) + 1}" if lines else place
+            hits.append(AuditHit(where, m.found, m.real, _context(text, m)))
+
+    for title, rq in s.execute(select(Study.title, Study.research_questions)):
+        scan("the study's title", title)
+        scan("the study's research questions", rq)
+    for label, attributes in s.execute(select(Participant.label, Participant.attributes)):
+        scan(f"participant {label!r} (label)", label)
+        for key, value in (attributes or {}).items():
+            scan(f"participant {label!r}, attribute {key!r}", str(value))
+    for title, source, text, meta in s.execute(
+        select(Document.title, Document.source_name, Document.text, Document.meta).order_by(Document.id)
+    ):
+        scan(f"document {title!r} (title)", title)
+        scan(f"document {title!r} (file name)", source)
+        scan(f"document {title!r}", text, lines=True)
+        scan(f"document {title!r} (details)", json.dumps(meta, ensure_ascii=False))
+    for sid, title, text in s.execute(
+        select(Segment.id, Document.title, Segment.text)
+        .join(Document, Document.id == Segment.document_id)
+        .order_by(Segment.id)
+    ):
+        scan(f"segment {sid} of {title!r}", text)
+    for mid, text, provenance in s.execute(select(Memo.id, Memo.text, Memo.provenance).order_by(Memo.id)):
+        scan(f"memo {mid}", text)
+        scan(f"memo {mid} (provenance)", provenance)
+    for name, description in s.execute(select(Code.name, Code.description).order_by(Code.id)):
+        scan(f"code {name!r} (name)", name)
+        scan(f"code {name!r} (description)", description)
+    for name, description in s.execute(select(Theme.name, Theme.description).order_by(Theme.id)):
+        scan(f"theme {name!r} (name)", name)
+        scan(f"theme {name!r} (description)", description)
+    for eid, summary, details in s.execute(select(Event.id, Event.summary, Event.details).order_by(Event.id)):
+        scan(f"event {eid} (qualcode log)", summary)
+        scan(f"event {eid} details (qualcode log)", json.dumps(details, ensure_ascii=False))
+    return hits
