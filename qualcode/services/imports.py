@@ -147,7 +147,7 @@ def import_codebook(uow: UnitOfWork, entries: Sequence[ImportedCode], *, source:
     }
     tracker.watch(Code, [known[e.code][0] for e in unique if e.code in known])
     positions: dict[int | None, int] = dict(
-        s.execute(select(Code.theme_id, func.max(Code.position)).group_by(Code.theme_id)).tuples().all()
+        s.execute(select(Code.theme_id, func.max(Code.position)).group_by(Code.theme_id)).all()
     )
     coder_id = uow.coder_id()
     now = datetime.now(UTC)
