@@ -146,6 +146,9 @@ def _register() -> None:
     for module in (study_cmds, records, coding_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
+    from qualcode.cli import tui_cmds
+
+    cli.add_command(tui_cmds.tui)
     from qualcode.cli import import_cmds  # after records: it adds `participants import`
 
     for command in import_cmds.COMMANDS:

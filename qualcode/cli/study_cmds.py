@@ -88,14 +88,17 @@ def demo_study_path() -> str:
 
 @click.command()
 @click.option("--fresh", is_flag=True, help="Rebuild the demo study from the bundled files first.")
+@click.option("--no-open", is_flag=True, help="Only build the demo study and say where it is.")
 @pass_app
-def demo(app: AppContext, fresh: bool) -> None:
-    """Build the thesis study in your data directory (once) and say where it is.
+def demo(app: AppContext, fresh: bool, no_open: bool) -> None:
+    """Build the thesis study in your data directory (once) and open it in the workbench.
 
     \b
-    Example:
+    Examples:
       qualcode demo
+      qualcode demo --fresh --no-open
     """
+    import sys
     from pathlib import Path
 
     path = Path(demo_study_path())
@@ -104,7 +107,12 @@ def demo(app: AppContext, fresh: bool) -> None:
             path.with_name(path.name + suffix).unlink(missing_ok=True)
     if not path.exists():
         build_example_at(str(path), app.coder)
-    click.echo(f"the demo study is at {path}")
+    if no_open or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        click.echo(f"the demo study is at {path}")
+        return
+    from qualcode.cli.tui_cmds import open_workbench
+
+    open_workbench(str(path), app.coder)
 
 
 @click.group()

@@ -18,10 +18,11 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 
 from qualcode.db.engine import StudyLocation, create_private_file, make_engine
 from qualcode.db.models import Base, Study
+from qualcode.db.search import create_search_objects, is_search_object
 from qualcode.domain.errors import QualcodeError, StudyVersionError
 
-HEAD_REVISION = "0001"
-KNOWN_REVISIONS = ("0001",)
+HEAD_REVISION = "0002"
+KNOWN_REVISIONS = ("0001", "0002")
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ def create_study(location: StudyLocation, title: str) -> OpenedStudy:
             if current_revision(conn) is not None:
                 raise QualcodeError("a study already exists in this database", source=location.display)
             Base.metadata.create_all(conn)
+            create_search_objects(conn)
             conn.execute(
                 text(
                     "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
@@ -187,5 +189,12 @@ def schema_differences(engine: Engine) -> list[Any]:
     from alembic.migration import MigrationContext
 
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(
+            conn,
+            opts={
+                "compare_type": True,
+                # The full-text index is not a model (see qualcode.db.search).
+                "include_name": lambda name, kind, _parent: not is_search_object(name, kind),
+            },
+        )
         return list(compare_metadata(ctx, Base.metadata))

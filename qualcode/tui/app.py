@@ -1,0 +1,139 @@
+"""The qualcode workbench: documents, reader, codebook, matrix and search, from the keyboard.
+
+Every database call runs in a thread worker through ``QualcodeApp.db`` (one service, one unit
+of work); its result comes back to the UI thread as a callback, its refusal as a notification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker
+
+from qualcode.domain.errors import QualcodeError
+from qualcode.tui.backend import Backend
+from qualcode.tui.commands import WorkbenchCommands
+from qualcode.tui.keymap import load_keymap
+from qualcode.tui.screens import CodebookScreen, DocumentsScreen, MatrixScreen, SearchScreen
+
+T = TypeVar("T")
+
+
+class QualcodeApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "qualcode"
+    COMMANDS = App.COMMANDS | {WorkbenchCommands}
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("1", "switch_mode('documents')", "Documents", id="app.documents"),
+        Binding("2", "switch_mode('codebook')", "Codebook", id="app.codebook"),
+        Binding("3", "switch_mode('matrix')", "Matrix", id="app.matrix"),
+        Binding("4,slash", "switch_mode('search')", "Search", id="app.search"),
+        Binding("ctrl+z", "undo", "Undo", id="app.undo"),
+    ]
+    MODES = {
+        "documents": DocumentsScreen,
+        "codebook": CodebookScreen,
+        "matrix": MatrixScreen,
+        "search": SearchScreen,
+    }
+
+    def __init__(self, backend: Backend, *, keymap: dict[str, str] | None = None):
+        super().__init__()
+        self.backend = backend
+        # Bumped after every change, so a screen shown again knows to reload.
+        self.data_version = 0
+        self._keymap_override = keymap
+        self.keymap_problem: str | None = None
+
+    def on_mount(self) -> None:
+        self.sub_title = self.backend.name
+        keymap, problem = load_keymap() if self._keymap_override is None else (self._keymap_override, None)
+        if keymap:
+            self.set_keymap(keymap)
+        if problem:
+            self.notify(problem, title="keymap", severity="warning")
+        self.switch_mode("documents")
+
+    # --- the one way to reach the study ------------------------------------------------------
+
+    def db(
+        self,
+        service: Callable[..., T],
+        *args: Any,
+        done: Callable[[T], object] | None = None,
+        write: bool = False,
+        group: str = "db",
+        exclusive: bool = False,
+        **kwargs: Any,
+    ) -> Worker[None]:
+        """Run ``service(uow, *args, **kwargs)`` in a thread; ``done(result)`` on the UI thread.
+
+        A refusal (QualcodeError) or an unexpected fault becomes an error notification.
+        ``exclusive`` is for loads and searches (a newer one cancels the older), never writes.
+        """
+
+        def job() -> None:
+            try:
+                call = self.backend.write if write else self.backend.read
+                result = call(service, *args, **kwargs)
+            except QualcodeError as exc:
+                self.call_from_thread(self.notify, str(exc), title="refused", severity="error", markup=False)
+                return
+            except Exception as exc:  # never let a fault take the workbench down
+                self.call_from_thread(
+                    self.notify, f"{type(exc).__name__}: {exc}", title="unexpected fault", severity="error"
+                )
+                return
+            if write:
+                self.call_from_thread(self._changed)
+            if done is not None:
+                self.call_from_thread(done, result)
+
+        return self.run_worker(job, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
+
+    def _changed(self) -> None:
+        self.data_version += 1
+
+    # --- app-wide actions --------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from qualcode.tui.screens import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_undo(self) -> None:
+        from qualcode.services.admin import undo_event
+
+        def undone(event: Any) -> None:
+            self.notify(f"undid: {event.summary}", title="undo", markup=False)
+            reload = getattr(self.screen, "reload", None)
+            if callable(reload):
+                reload()
+
+        self.db(undo_event, None, write=True, done=undone)
+
+    def open_document(self, document_id: int | str, selection: tuple[int, int] | None = None) -> None:
+        """Show a document in the reader (from any screen), optionally with a passage selected."""
+        from qualcode.tui.screens import ReaderScreen
+
+        if self.current_mode != "documents":
+            self.switch_mode("documents")
+        while isinstance(self.screen, ReaderScreen):
+            self.pop_screen()
+        self.push_screen(ReaderScreen(document_id, selection))
+
+    def on_unmount(self) -> None:
+        self.backend.close()
+
+
+def run(db: str, coder: str | None = None) -> int:
+    """Open the workbench on a study; returns the exit code."""
+    backend = Backend.open(db, coder)
+    QualcodeApp(backend).run()
+    return 0

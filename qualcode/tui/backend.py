@@ -1,0 +1,50 @@
+"""The workbench's one door to the study: run a service in its own unit of work.
+
+Screens call ``Backend.read(service, ...)`` / ``Backend.write(service, ...)`` from worker
+threads; they never see a session. Each call is one transaction, like one CLI command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from qualcode.db.engine import locate
+from qualcode.db.schema import OpenedStudy, open_study
+from qualcode.services.uow import UnitOfWork, default_coder_name, unit_of_work
+
+T = TypeVar("T")
+
+
+class Backend:
+    def __init__(self, study: OpenedStudy, coder: str | None = None):
+        self.study = study
+        self.coder = coder or default_coder_name()
+
+    @classmethod
+    def open(cls, db: str, coder: str | None = None) -> Backend:
+        return cls(open_study(locate(db)), coder)
+
+    @property
+    def display(self) -> str:
+        return self.study.location.display
+
+    @property
+    def name(self) -> str:
+        """The study's file name, or its database name (no host, no password)."""
+        location = self.study.location
+        return location.path.name if location.path is not None else str(location.url.database or "")
+
+    def read(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        with unit_of_work(self.study, coder=self.coder, write=False) as uow:
+            return service(uow, *args, **kwargs)
+
+    def write(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        with unit_of_work(self.study, coder=self.coder, write=True) as uow:
+            return service(uow, *args, **kwargs)
+
+    def close(self) -> None:
+        self.study.engine.dispose()
+
+
+__all__ = ["Backend", "UnitOfWork"]
