@@ -359,9 +359,11 @@ def store_documents(
         if with_codings
         else None
     )
+    created = set(added.new_codes) if added else set()
     for item, title in zip(items, titles, strict=True):
         spans = {(c.start, c.end) for c in item.doc.codings}
         keys = {(c.start, c.end, n, c.coder) for c in item.doc.codings for n in c.codes}
+        names_here = {n for c in item.doc.codings for n in c.codes}
         results.append(
             ImportResult(
                 doc_ids[title],
@@ -370,11 +372,7 @@ def store_documents(
                 len(item.doc.text),
                 len(spans),
                 len(keys),
-                tuple(
-                    n
-                    for n in (added.new_codes if added else ())
-                    if any(n in c.codes for c in item.doc.codings)
-                ),
+                tuple(sorted(names_here & created, key=natural_key)),
                 item.doc.warnings,
             )
         )
