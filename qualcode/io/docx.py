@@ -212,7 +212,38 @@ def _read_comments(zf: zipfile.ZipFile, rels: dict[str, str], source: str) -> tu
             parent = para_owner.get(parent_para) if parent_para else None
             if child is not None and parent is not None and child in by_key:
                 by_key[child].parent = parent
+    _utc_dates(zf, rels, source, comments, last_para)
     return comments, threaded
+
+
+def _utc_dates(
+    zf: zipfile.ZipFile,
+    rels: dict[str, str],
+    source: str,
+    comments: list[RawComment],
+    last_para: dict[str, str],
+) -> None:
+    """Word 2019+ writes ``w:date`` in local time marked as UTC; the true UTC time is in
+    commentsExtensible.xml (``w16cex:dateUtc``), keyed by the durable id of commentsIds.xml."""
+    ids_part = rels.get("commentsIds", "word/commentsIds.xml")
+    ext_part = rels.get("commentsExtensible", "word/commentsExtensible.xml")
+    names = set(zf.namelist())
+    if ids_part not in names or ext_part not in names:
+        return
+    durable = {
+        (_attr(e, "paraId") or "").upper(): _attr(e, "durableId") or ""
+        for e in _Part(zf, ids_part, source).root.iter()
+        if _local(e.tag) == "commentId"
+    }
+    utc = {
+        _attr(e, "durableId") or "": parse_date(_attr(e, "dateUtc"))
+        for e in _Part(zf, ext_part, source).root.iter()
+        if _local(e.tag) == "commentExtensible"
+    }
+    for c in comments:
+        at = utc.get(durable.get(last_para.get(c.key, ""), ""))
+        if at is not None:
+            c.date = at
 
 
 def read_docx_text(path: Path) -> str:

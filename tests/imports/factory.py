@@ -98,7 +98,7 @@ def document_xml(body: list[str | list[list[str]]]) -> str:
     )
 
 
-def _para_id(comment_id: str, n: int) -> str:
+def para_id(comment_id: str, n: int) -> str:
     return f"{(zlib.crc32(comment_id.encode()) % 0x1000000) * 16 + n + 1:08X}"
 
 
@@ -106,7 +106,7 @@ def comments_xml(comments: list[Comment]) -> str:
     items = []
     for c in comments:
         paragraphs = "".join(
-            f'<w:p w14:paraId="{_para_id(c.id, i)}"><w:r><w:annotationRef/></w:r>'
+            f'<w:p w14:paraId="{para_id(c.id, i)}"><w:r><w:annotationRef/></w:r>'
             f'<w:r><w:t xml:space="preserve">{escape(line)}</w:t></w:r></w:p>'
             for i, line in enumerate(c.text.split("\n"))
         )
@@ -122,7 +122,7 @@ def comments_xml(comments: list[Comment]) -> str:
 
 
 def comments_extended_xml(comments: list[Comment]) -> str:
-    last = {c.id: _para_id(c.id, len(c.text.split("\n")) - 1) for c in comments}
+    last = {c.id: para_id(c.id, len(c.text.split("\n")) - 1) for c in comments}
     items = []
     for c in comments:
         parent = f' w15:paraIdParent="{last[c.parent]}"' if c.parent else ""
