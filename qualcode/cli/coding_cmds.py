@@ -254,7 +254,7 @@ def funnel(app: AppContext, as_json: bool) -> None:
     if as_json:
         emit_json(report.as_dict())
         return
-    click.echo(report.paragraph)
+    click.echo("\n".join([report.paragraph, *report.stage_lines()]))
 
 
 COMMANDS = [code_cmd, segments_cmd, codes, themes, funnel]

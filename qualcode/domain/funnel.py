@@ -47,6 +47,22 @@ class FunnelReport:
             f"for analysis ({self.excluded_codes} excluded)"
         )
 
+    def stage_lines(self) -> list[str]:
+        """Per stage, what was merged or excluded, by whom, when and why (for people)."""
+        lines: list[str] = []
+        if self.merges:
+            lines += ["", f"Combined ({self.recurring_combined} recurring codes):"]
+            for m in self.merges:
+                why = f" - {m.reason}" if m.reason else ""
+                sources = ", ".join(m.sources)
+                lines.append(f"  {sources} -> {m.into} ({m.by or 'unknown'}, {m.at[:10]}){why}")
+        if self.exclusions:
+            lines += ["", f"Excluded ({self.excluded_codes}):"]
+            for x in self.exclusions:
+                when = f", {x.at[:10]}" if x.at else ""
+                lines.append(f"  {x.code} ({x.by or 'unknown'}{when}) - {x.reason}")
+        return lines
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "applications": self.applications,

@@ -1,0 +1,379 @@
+"""Likely duplicate code names: normalisation, pair scores and clusters that do not chain.
+
+Researchers write the same code many ways: "Visa-free regime" / "visa free regimes",
+"Lack of documents" / "documents, lack of", "Регистрация мигрантов" / "регистрация мигранта",
+"Еңбек көші-қоны" / "еңбек көші қон", a typo, a Latin "o" inside a Cyrillic word, "ё" for "е".
+
+``normalise_name`` turns a name into content tokens (case folded, punctuation and hyphens
+split, Cyrillic/Latin lookalikes unified, ё → е, light suffix stripping for English, Russian
+and Kazakh, English function words dropped). ``pair_score`` aligns the tokens of two names
+(so word order does not matter) and scores the aligned strings with rapidfuzz's normalised
+Indel similarity (0-100), so a typo costs little and a different word costs a lot. Names
+whose numbers differ ("Quotas 12" / "Quotas 13") never match.
+
+``find_clusters`` never compares all pairs: candidates come from blocking keys (the sorted
+tokens, and the same with one character deleted from one token — a deletion neighbourhood
+in the manner of SymSpell, which catches one typo: a dropped, doubled, changed or swapped
+letter), plus, for names of three or more tokens, the tokens less one. Candidate pairs at or
+above the threshold are grouped by complete linkage: two groups join only if every pair
+across them scores at or above the threshold, so "A ~ B ~ C" never pulls in a C unlike A.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz.distance import Indel
+
+DEFAULT_THRESHOLD = 88.0
+
+# Latin letters that look like Cyrillic ones, and back (a mixed-script token is read in the
+# script most of its letters are in).
+_LATIN_TO_CYRILLIC = str.maketrans("aceopxykmthbi", "асеорхукмтнві")
+_CYRILLIC_TO_LATIN = str.maketrans("асеорхукмтнві", "aceopxykmthbi")
+# Kazakh typed on a Russian keyboard: ә→а, ғ→г, қ→к, ң→н, ө→о, ұ ү→у, һ→х, і→и.
+_KAZAKH_FOLD = str.maketrans("әғқңөұүһі", "агкноуухи")
+_KAZAKH_LETTERS = frozenset("әғқңөұүһі")
+
+_EN_STOP = frozenset(
+    "a an the of in on at to for with by from and or as about into over under its their is are".split()
+)
+_RU_STOP = frozenset("и в во на с со к ко по о об от до для из за при без как или а".split())
+_KK_STOP = frozenset("және мен бен пен үшін туралы".split())
+_STOP = _EN_STOP | _RU_STOP | _KK_STOP
+
+_RU_ENDINGS = sorted(
+    (
+        "иями ями ами иях ией ого его ому ему ыми ими ых их ая яя ое ее ые ие ый ий ой ей ом ем ам ям "
+        "ах ях ов ев ую юю ия ии ию ья ье ьи ью а я о е ы и у ю ь й"
+    ).split(),
+    key=len,
+    reverse=True,
+)
+# Kazakh plural, possessive and case suffixes (folded to Russian letters, as the words are
+# when they are cut), stripped repeatedly: Kazakh stacks them.
+_KK_SUFFIXES = sorted(
+    {
+        suffix.translate(_KAZAKH_FOLD)
+        for suffix in (
+            "лар лер дар дер тар тер ның нің дың дің тың тің ға ге қа ке на не да де та те нда нде "
+            "дан ден тан тен нан нен ды ді ты ті ны ні сы сі ы і ын ін мен бен пен"
+        ).split()
+    },
+    key=len,
+    reverse=True,
+)
+_EN_SPELLING = (
+    ("isation", "ization"),
+    ("ising", "izing"),
+    ("ised", "ized"),
+    ("ise", "ize"),
+    ("yse", "yze"),
+    ("our", "or"),
+)
+
+# English, Russian negating prefixes, and im-/e-/э- that turn migration into immigration and
+# emigration; Kazakh "-сыз/-сіз" (without), folded.
+_NEGATING_PREFIXES = frozenset("un in il ir im non dis e не без бес э".split())
+_NEGATING_SUFFIXES = ("сыз", "сиз")
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[a-z]")
+_DIGITS = re.compile(r"\d+")
+
+
+def _fix_script(token: str) -> str:
+    cyr = len(_CYRILLIC.findall(token))
+    lat = len(_LATIN.findall(token))
+    if cyr and lat:
+        return token.translate(_LATIN_TO_CYRILLIC if cyr >= lat else _CYRILLIC_TO_LATIN)
+    return token
+
+
+def _stem_english(token: str) -> str:
+    for british, american in _EN_SPELLING:
+        if token.endswith(british) and len(token) > len(british) + 2:
+            token = token[: -len(british)] + american
+            break
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 4 and token.endswith(("sses", "shes", "ches", "xes")):
+        return token[:-2]
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        token = token[:-1]
+    if len(token) > 5 and token.endswith("ing"):
+        return token[:-3]
+    if len(token) > 4 and token.endswith("ed") and not token.endswith("eed"):
+        return token[:-2]
+    return token
+
+
+def _strip_russian(token: str) -> str:
+    for ending in _RU_ENDINGS:
+        if token.endswith(ending) and len(token) - len(ending) >= 3:
+            return token[: -len(ending)]
+    return token
+
+
+def _strip_kazakh(token: str) -> str:
+    for _ in range(3):
+        for suffix in _KK_SUFFIXES:
+            # Two letters may stay: "үйлер" -> "үй" (house).
+            if token.endswith(suffix) and len(token) - len(suffix) >= 2:
+                token = token[: -len(suffix)]
+                break
+        else:
+            break
+    return token
+
+
+@lru_cache(maxsize=200_000)
+def _stem(token: str) -> str:
+    if token.isdigit():
+        return token
+    if _CYRILLIC.search(token):
+        # Folded first, so a Kazakh word typed on a Russian keyboard stems like the original;
+        # Kazakh suffixes then Russian endings, on every Cyrillic word: both names of a pair
+        # are cut the same way, which is all matching needs.
+        return _strip_russian(_strip_kazakh(token.translate(_KAZAKH_FOLD)))
+    if token.isascii():
+        return _stem_english(token)
+    return token
+
+
+def _typed_function_words() -> frozenset[str]:
+    """English function words as typos make them: a letter dropped ("o", "wth"), doubled
+    ("off", "wwith") or swapped ("ni", "ofr"). Only these forms, so that real words one edit
+    away ("aid", "end", "own") stay content words; "no" is a word of its own."""
+    forms: set[str] = set()
+    for word in _EN_STOP:
+        for i in range(len(word)):
+            forms.add(word[:i] + word[i + 1 :])
+            forms.add(word[:i] + word[i] + word[i:])
+            if i + 1 < len(word):
+                forms.add(word[:i] + word[i + 1] + word[i] + word[i + 2 :])
+    return frozenset(forms - _EN_STOP - {"", "no"})
+
+
+_TYPED_STOP = _typed_function_words()
+
+
+def content_tokens(name: str) -> tuple[str, ...]:
+    """A code name's words, folded, without function words (unless it has nothing else)."""
+    raw = [_fix_script(t) for t in _TOKEN.findall(_fold(name))]
+    content = [t for t in raw if t not in _STOP and t not in _TYPED_STOP]
+    return tuple(content or raw)
+
+
+def normalise_name(name: str) -> tuple[str, ...]:
+    """A code name as stemmed content tokens: ``"Visa-free Regimes"`` -> ``("visa", "free", "regime")``."""
+    return tuple(_stem(t) for t in content_tokens(name))
+
+
+def _numbers(tokens: Sequence[str]) -> tuple[str, ...]:
+    return tuple(sorted(_DIGITS.findall(" ".join(tokens))))
+
+
+def _opposed(x: str, y: str) -> bool:
+    """One word is the other negated: "skilled"/"unskilled", "законная"/"незаконная",
+    "визовый"/"безвизовый", "заңды"/"заңсыз" (-сыз: without)."""
+    if len(x) < len(y):
+        x, y = y, x
+    if len(y) < 3:
+        return False
+    if x.endswith(y) and x[: len(x) - len(y)] in _NEGATING_PREFIXES:
+        return True
+    stem = y[:-2] if len(y) > 4 else y  # "заңды" / "заңсыз": compare the shared root
+    return any(x == stem + suffix or x.startswith(stem + suffix) for suffix in _NEGATING_SUFFIXES)
+
+
+def _token_likeness(x: str, y: str) -> float:
+    return 0.0 if _opposed(x, y) else Indel.normalized_similarity(x, y)
+
+
+def _align(a: Sequence[str], b: Sequence[str]) -> tuple[list[str], list[str], float]:
+    """Order both token lists so that the most alike tokens face each other (greedy).
+
+    Also returns the likeness (0-1) of the least alike facing pair; a token left without a
+    partner counts as 0.
+    """
+    pairs = sorted(
+        ((_token_likeness(x, y), i, j) for i, x in enumerate(a) for j, y in enumerate(b)),
+        key=lambda p: (-p[0], p[1], p[2]),
+    )
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    left: list[str] = []
+    right: list[str] = []
+    worst = 1.0
+    for score, i, j in pairs:
+        if i in used_a or j in used_b:
+            continue
+        used_a.add(i)
+        used_b.add(j)
+        left.append(a[i])
+        right.append(b[j])
+        worst = min(worst, score)
+    if len(used_a) < len(a) or len(used_b) < len(b):
+        worst = 0.0
+    left += [t for i, t in enumerate(a) if i not in used_a]
+    right += [t for j, t in enumerate(b) if j not in used_b]
+    return left, right, worst
+
+
+@dataclass(frozen=True)
+class NameKey:
+    """What names are compared by: stemmed and unstemmed content tokens, the bare letters."""
+
+    tokens: tuple[str, ...]
+    words: tuple[str, ...]
+    squeezed: str
+
+
+def squeeze(name: str) -> str:
+    """The name's letters and digits only, in order: "Lac kof wages" and "Lack of wages" agree."""
+    return "".join(_TOKEN.findall(_fold(name)))
+
+
+def _fold(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).casefold().replace("ё", "е")
+
+
+def name_key(name: str) -> NameKey:
+    words = content_tokens(name)
+    return NameKey(tuple(_stem(t) for t in words), words, squeeze(name))
+
+
+def _tokens_score(a: Sequence[str], b: Sequence[str]) -> float:
+    if sorted(a) == sorted(b):
+        return 100.0
+    left, right, worst = _align(a, b)
+    # Joined without spaces so a split or joined word costs one edit, not a token.
+    whole = 100.0 * Indel.normalized_similarity("".join(left), "".join(right))
+    # A word with no like partner ("квоты" facing "отток", or a word only one name has) makes
+    # them different codes however long the shared words are.
+    return min(whole, 60.0 + 40.0 * worst)
+
+
+def key_score(a: NameKey, b: NameKey) -> float:
+    """0-100 likeness of two names' keys (see the module docstring)."""
+    if _numbers(a.tokens) != _numbers(b.tokens):
+        return 0.0
+    if a.squeezed == b.squeezed:
+        return 100.0
+    # Stemming can cut two forms apart ("salaries"/"salarise" -> "salary"/"salarize"): the
+    # better of the stemmed and the unstemmed comparison counts.
+    return max(_tokens_score(a.tokens, b.tokens), _tokens_score(a.words, b.words))
+
+
+def pair_score(a: str, b: str) -> float:
+    """0-100 likeness of two code names: 100 when they normalise to the same tokens."""
+    return key_score(name_key(a), name_key(b))
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Likely duplicates: ``codes`` (the suggested survivor first), and the weakest pair."""
+
+    codes: tuple[str, ...]
+    suggested: str
+    min_score: float
+
+
+def _deletions(token: str) -> Iterable[str]:
+    for i in range(len(token)):
+        yield token[:i] + token[i + 1 :]
+
+
+def _blocking_keys(key: NameKey) -> set[int]:
+    keys: set[int] = {hash(("~", key.squeezed))}
+    # Stemmed and unstemmed words share one key space: where stemming changed nothing the
+    # keys coincide and cost nothing twice.
+    for tokens in {key.tokens, key.words}:
+        ordered = sorted(tokens)
+        keys.add(hash(tuple(ordered)))
+        for i, token in enumerate(ordered):
+            if len(token) < 3:
+                continue
+            rest = ordered[:i] + ordered[i + 1 :]
+            for variant in set(_deletions(token)):
+                keys.add(hash(tuple(sorted((*rest, variant)))))
+    return keys
+
+
+def candidate_pairs(keys: Sequence[NameKey]) -> set[tuple[int, int]]:
+    """Index pairs (i < j) that share a blocking key; never all pairs."""
+    buckets: dict[int, list[int]] = defaultdict(list)
+    for index, key in enumerate(keys):
+        if not key.tokens:
+            continue
+        for block in _blocking_keys(key):
+            buckets[block].append(index)
+    pairs: set[tuple[int, int]] = set()
+    for members in buckets.values():
+        if len(members) < 2:
+            continue
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                pairs.add((members[x], members[y]))
+    return pairs
+
+
+def find_clusters(
+    names: Sequence[str],
+    *,
+    counts: Mapping[str, int] | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> list[Cluster]:
+    """Groups of likely duplicate names, each with every pair at or above ``threshold``.
+
+    The suggested survivor is the name with most codings (``counts``), then the shortest, then
+    the first alphabetically. Clusters come out largest first, then by their survivor.
+    """
+    counts = counts or {}
+    keys = [name_key(n) for n in names]
+    scored: dict[tuple[int, int], float] = {}
+    for i, j in candidate_pairs(keys):
+        score = key_score(keys[i], keys[j])
+        if score >= threshold:
+            scored[(i, j)] = score
+
+    def score_of(i: int, j: int) -> float:
+        key = (i, j) if i < j else (j, i)
+        found = scored.get(key)
+        if found is None:
+            found = key_score(keys[key[0]], keys[key[1]])
+            scored[key] = found
+        return found
+
+    # Complete linkage, strongest pairs first.
+    group_of: dict[int, list[int]] = {}
+    for (i, j), score in sorted(scored.items(), key=lambda item: (-item[1], item[0])):
+        if score < threshold:
+            continue
+        gi = group_of.get(i, [i])
+        gj = group_of.get(j, [j])
+        if gi is gj:
+            continue
+        if all(score_of(x, y) >= threshold for x in gi for y in gj):
+            merged = gi + gj
+            for member in merged:
+                group_of[member] = merged
+
+    clusters: list[Cluster] = []
+    seen: set[int] = set()
+    for members in group_of.values():
+        if id(members) in seen:
+            continue
+        seen.add(id(members))
+        member_names = [names[m] for m in members]
+        ranked = sorted(member_names, key=lambda n: (-counts.get(n, 0), len(n), n))
+        low = min(score_of(x, y) for k, x in enumerate(members) for y in members[k + 1 :])
+        clusters.append(Cluster(tuple(ranked), ranked[0], round(low, 1)))
+    clusters.sort(key=lambda c: (-len(c.codes), c.suggested))
+    return clusters
