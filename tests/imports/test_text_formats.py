@@ -247,3 +247,37 @@ def test_kazakh_survives_exactly(empty_study: str, tmp_path: Path, name: str, da
     result = run_cli("import", str(path), db=empty_study)
     assert result.exit_code == 0, result.stderr
     assert _document_text(empty_study, path.stem) == "Қазақ тілі: ә ғ қ ң ө ұ ү һ і; ёлка\n"
+
+
+def test_odt_point_annotation_codes_its_paragraph(empty_study: str, tmp_path: Path) -> None:
+    point = (
+        "<office:annotation><dc:creator>Dana</dc:creator><dc:date>2024-05-14T09:30:00</dc:date>"
+        "<text:p>Large outflow</text:p></office:annotation>"
+    )
+    body = f"<text:p>Первый абзац.</text:p><text:p>Многие уехали {point}в 2022 году.</text:p>"
+    path = build_odt(tmp_path / "point.odt", body)
+    result = run_cli("import", str(path), db=empty_study)
+    assert result.exit_code == 0, result.stderr
+    assert "marks a point, not a passage; coded its whole paragraph" in result.stderr
+    rows = _segments(empty_study)
+    assert [(r["code"], r["text"]) for r in rows] == [("Large outflow", "Многие уехали в 2022 году.")]
+
+
+def test_a_truncated_odt_is_refused(empty_study: str, tmp_path: Path) -> None:
+    path = build_odt(tmp_path / "cut.odt", "<text:p>Текст.</text:p>")
+    path.write_bytes(path.read_bytes()[:-40])
+    result = run_cli("import", str(path), db=empty_study)
+    assert result.exit_code == 2 and "cut.odt" in result.stderr
+
+
+def test_a_cp1251_transcript_is_detected(empty_study: str, tmp_path: Path) -> None:
+    srt = tmp_path / "legacy.srt"
+    srt.write_bytes(
+        (
+            "1\r\n00:00:01,000 --> 00:00:04,000\r\nЭксперт: Квоты распределяются по видам деятельности, "
+            "а разрешения выдаются по квалификации работников.\r\n"
+        ).encode("cp1251")
+    )
+    result = run_cli("import", str(srt), db=empty_study)
+    assert result.exit_code == 0, result.stderr
+    assert _document_text(empty_study, "legacy").startswith("Эксперт: Квоты распределяются")
