@@ -167,12 +167,18 @@ def import_cmd(
       qualcode import "Expert J.docx" --participant "Expert J" --pseudonyms key.csv
       qualcode import zoom/ --speakers speakers.csv
       qualcode import "Expert K.txt" --encoding cp1251
+      qualcode --db new.qualcode import thesis.qdpx   # a REFI-QDA project, into a new study
     """
     from qualcode.io.pseudonyms import PseudonymKey
     from qualcode.io.readers import DOCUMENT_SUFFIXES, read_document
     from qualcode.io.transcripts import read_speaker_map
     from qualcode.services.documents import existing_sha256, import_document
 
+    if any(f.lower().endswith(".qdpx") for f in files):  # a whole REFI-QDA project
+        from qualcode.cli.report_cmds import import_project_files
+
+        import_project_files(app, files)
+        return
     paths = expand_paths(files, DOCUMENT_SUFFIXES)
     if title and len(paths) != 1:
         raise QualcodeError("--title names one document; give one file")
@@ -219,6 +225,22 @@ def import_cmd(
                     "add --again to import it anyway",
                     source=str(path),
                 )
+    # Titles clash before anything is stored, not halfway through a folder.
+    from qualcode.services.documents import list_documents
+
+    with app.uow(write=False) as uow:
+        titles_in_study = {d.title for d in list_documents(uow)}
+    first_title: dict[str, Path] = {}
+    for path, doc in zip(paths, docs, strict=True):
+        wanted = (title or doc.title).strip()
+        if wanted in titles_in_study:
+            raise QualcodeError(f"a document titled {wanted!r} is already in the study", source=str(path))
+        if wanted in first_title:
+            raise QualcodeError(
+                f"the title {wanted!r} is also that of {str(first_title[wanted])!r}; rename one file",
+                source=str(path),
+            )
+        first_title[wanted] = path
     done = 0
     with _progress(show_bar, len(paths), "importing") as bar:
         for path, doc in zip(paths, docs, strict=True):

@@ -319,3 +319,15 @@ def test_kazakh_and_russian_survive_from_docx_to_the_exported_codebook(
     exported = out.read_bytes().decode("utf-8-sig")
     assert KAZAKH in exported and "Қазақ тілі" in exported
     assert "Квоты распределяются по видам деятельности" in exported
+
+
+def test_two_files_with_one_title_are_refused_before_anything_is_stored(
+    empty_study: str, tmp_path: Path
+) -> None:
+    for folder, words in (("a", "Первые заметки."), ("b", "Вторые заметки.")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "Expert V.txt").write_text(words, encoding="utf-8")
+    before = table_counts(empty_study)
+    result = run_cli("import", str(tmp_path / "a"), str(tmp_path / "b"), db=empty_study)
+    assert result.exit_code == 2 and "the title 'Expert V' is also that of" in result.stderr
+    assert table_counts(empty_study) == before
