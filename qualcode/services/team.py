@@ -36,8 +36,8 @@ UNITS = ("segment", "sentence", "paragraph")
 
 UNIT_RULES = {
     "segment": (
-        "a unit is one coded span [start, end) of a document exactly as coded; spans that differ by "
-        "one character are different units"
+        "a unit is one coded segment, a span [start, end) of a document exactly as coded; spans that "
+        "differ by one character are different units"
     ),
     "sentence": (
         "a unit is a sentence of a document (it ends at . ! ? or … followed by a space, or at a line "
@@ -244,7 +244,8 @@ def study_agreement(
     overall = _measure([[value(k, c) for c in chosen] for k in keys], two)
     # Codes given on units two or more coders took part in; elsewhere a code says nothing of agreement.
     shared = [k for k in keys if len(table[k]) >= 2]
-    all_codes = sorted({code for k in shared for codes in table[k].values() for code in codes}, key=natural_key)
+    given = {code for k in shared for codes in table[k].values() for code in codes}
+    all_codes = sorted(given, key=natural_key)
     per_code = []
     for code in all_codes:
         units: list[list[Hashable | None]] = []
