@@ -516,7 +516,8 @@ class CodebookScreen(StudyScreen):
 
     BINDINGS = [
         Binding("o", "excerpts", "Excerpts", id="codebook.excerpts"),
-        Binding("space", "mark", "Mark", id="codebook.mark"),
+        # priority: the tree would take space to fold a theme
+        Binding("space", "mark", "Mark", id="codebook.mark", priority=True),
         Binding("M", "merge", "Merge marked here", id="codebook.merge"),
         Binding("r", "rename", "Rename", id="codebook.rename"),
         Binding("t", "move_theme", "Theme", id="codebook.theme"),
@@ -648,7 +649,8 @@ class CodebookScreen(StudyScreen):
 
         node = walk(tree.root)
         if node is not None:
-            tree.move_cursor(node)
+            # the tree numbers its lines on the next refresh; move there after it
+            tree.call_after_refresh(tree.move_cursor, node)
 
     def current(self) -> NodeData | None:
         node = self.codes_tree.cursor_node

@@ -1,0 +1,234 @@
+"""The workbench from the keyboard, as a researcher uses it; every change is checked in the study."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qualcode.services import workbench as wb
+from qualcode.tui.picker import PickerScreen
+from qualcode.tui.screens import (
+    CodebookScreen,
+    DocumentsScreen,
+    HelpScreen,
+    ReaderScreen,
+    SearchScreen,
+    binding_sources,
+)
+from tests.conftest import run_cli
+from tests.tui.helpers import SIZE, notifications, press, run_async, screen_text, settle, type_text, workbench
+
+
+def _segments(db: str, code: str) -> list[dict[str, Any]]:
+    result = run_cli("segments", "--code", code, "--json", db=db)
+    assert result.exit_code == 0, result.stderr
+    data: list[dict[str, Any]] = result.json()
+    return data
+
+
+def _codes(db: str) -> dict[str, dict[str, Any]]:
+    return {c["name"]: c for c in run_cli("codes", "list", "--all", "--json", db=db).json()}
+
+
+@run_async
+async def test_code_an_excerpt_end_to_end(example_study: str) -> None:
+    app = workbench(example_study)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, DocumentsScreen)
+        assert "Expert A" in screen_text(app)
+        await press(pilot, "enter")  # open Expert A's notes
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen) and reader.document is not None
+        text = reader.document.text
+        await press(pilot, "j", "j", "J")  # third sentence, extended by the fourth
+        start, end = reader.selection
+        sentences = [s for s in reader.units.sentences]
+        assert (start, end) == (sentences[2][0], sentences[3][1])
+        await press(pilot, "shift+left")  # shrink by a word
+        start, end = reader.selection
+        assert end < sentences[3][1] and text[end - 1] != " "
+        await press(pilot, "c")
+        assert isinstance(app.screen, PickerScreen)
+        await type_text(pilot, "digitalisation")
+        await press(pilot, "enter")
+        assert app.screen is reader
+        assert "Digitalisation" in screen_text(app)  # the side panel shows the new coding
+    rows = _segments(example_study, "Digitalisation")
+    mine = [r for r in rows if r["coder"] == "pilot"]
+    assert [(r["document"], r["start"], r["end"], r["text"]) for r in mine] == [
+        ("Expert A", start, end, text[start:end])
+    ]
+    assert _codes(example_study)["Digitalisation"]["count"] == 2
+
+
+@run_async
+async def test_the_picker_warns_about_a_near_name_and_creates_on_confirm(example_study: str) -> None:
+    app = workbench(example_study)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "c")
+        await type_text(pilot, "Dactyloscopyy")  # one letter away from "Dactyloscopy"
+        await press(pilot, "up", "enter")  # the "+ new code" line, then Enter
+        assert isinstance(app.screen, PickerScreen)  # not created yet: it asks first
+        assert "close to an existing code: Dactyloscopy" in screen_text(app)
+        assert "Dactyloscopyy" not in _codes(example_study)
+        await press(pilot, "up", "enter")  # Enter again: create it anyway
+        assert isinstance(app.screen, ReaderScreen)
+        await press(pilot, "j", "c")
+        await type_text(pilot, "Housing costs in Almaty")  # far from every code: created at once
+        await press(pilot, "enter")
+        assert isinstance(app.screen, ReaderScreen)
+    codes = _codes(example_study)
+    assert codes["Dactyloscopyy"]["count"] == 1 and codes["Dactyloscopyy"]["status"] == "active"
+    assert codes["Housing costs in Almaty"]["count"] == 1
+    assert codes["Housing costs in Almaty"]["participants"] == ["Expert A"]
+
+
+@run_async
+async def test_memo_example_uncode_and_undo_from_the_reader(example_study: str) -> None:
+    app = workbench(example_study)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen) and reader.document is not None
+        first = reader.document.codings[0]
+        reader.view.select(first.start, first.end)
+        await settle(pilot)
+        await press(pilot, "m")
+        await type_text(pilot, "барьеры сняты, from the interview")
+        await press(pilot, "enter")
+        await press(pilot, "e")
+        assert reader.document is not None
+        mark = next(m for m in reader.document.codings if m.coding_id == first.coding_id)
+        assert mark.memos == ("барьеры сняты, from the interview",)
+        assert mark.is_example
+        await press(pilot, "u")
+        assert all(m.coding_id != first.coding_id for m in reader.document.codings)
+        assert _segments(example_study, first.code) == []
+        await press(pilot, "ctrl+z")
+        assert [(r["start"], r["end"]) for r in _segments(example_study, first.code)] == [
+            (first.start, first.end)
+        ]
+        assert any("undid" in message for _, message in notifications(app))
+
+
+@run_async
+async def test_merge_from_the_codebook_and_undo(example_study: str) -> None:
+    app = workbench(example_study)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "2")
+        book = app.screen
+        assert isinstance(book, CodebookScreen)
+        assert book.current_code() is not None
+        first = book.codes_tree.cursor_node
+        assert first is not None and first.data is not None
+        source = first.data[1].name
+        await press(pilot, "space")  # mark it; the cursor moves to the next code
+        target_node = book.codes_tree.cursor_node
+        assert target_node is not None and target_node.data is not None
+        target = target_node.data[1].name
+        before = _codes(example_study)
+        await press(pilot, "M")
+        after = _codes(example_study)
+        assert after[source]["status"] == "merged"
+        assert after[target]["count"] == before[target]["count"] + before[source]["count"]
+        assert source not in screen_text(app)  # the tree shows the merged codebook
+        await press(pilot, "ctrl+z")
+        assert _codes(example_study) == before
+        assert source in screen_text(app)
+
+
+@run_async
+async def test_search_jumps_to_the_hit_in_the_reader(example_study: str) -> None:
+    app = workbench(example_study)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "4")
+        assert isinstance(app.screen, SearchScreen)
+        await type_text(pilot, "Schengen")
+        await press(pilot, "enter")
+        hits = app.screen.hits
+        assert hits and all(h.participant == "Expert B" for h in hits)
+        await press(pilot, "enter")
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen) and reader.document is not None
+        a, b = reader.selection
+        assert reader.document.text[a:b] == "Schengen"
+        assert reader.document.title == hits[0].document
+
+
+@run_async
+async def test_matrix_cell_opens_its_excerpts(example_study: str) -> None:
+    app = workbench(example_study)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "3")
+        matrix = app.screen.matrix  # type: ignore[attr-defined]
+        assert isinstance(matrix, wb.Matrix)
+        row = next(i for i, r in enumerate(matrix.rows) if r.name == "Dactyloscopy")
+        column = matrix.columns.index("Expert E") + 1
+        table = app.screen.query_one("#matrix")
+        table.move_cursor(row=row, column=column)  # type: ignore[attr-defined]
+        await press(pilot, "enter")
+        assert "Dactyloscopy" in screen_text(app) and "1 excerpt(s)" in screen_text(app)
+        await press(pilot, "enter")  # open it in the reader
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen) and reader.document is not None
+        assert reader.document.participant == "Expert E"
+        a, b = reader.selection
+        assert [m.code for m in reader.document.codings if (m.start, m.end) == (a, b)] == ["Dactyloscopy"]
+
+
+@run_async
+async def test_help_lists_every_binding_and_the_palette_reaches_actions(example_study: str) -> None:
+    app = workbench(example_study)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "f1")
+        assert isinstance(app.screen, HelpScreen)
+        ids = [b.id for _, source in binding_sources() for b in source.BINDINGS]
+        table = app.screen.query_one("#help")
+        shown = {table.get_row_at(i)[3] for i in range(table.row_count)}  # type: ignore[attr-defined]
+        assert all(ids) and set(ids) <= shown
+        await press(pilot, "escape", "ctrl+p")
+        await type_text(pilot, "codebook")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, CodebookScreen)
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "export the codebook")
+        await press(pilot, "enter")
+        assert "Export codebook to which file?" in screen_text(app)
+        await press(pilot, "escape")
+
+
+@run_async
+async def test_keys_can_be_remapped_and_refusals_are_notifications(example_study: str) -> None:
+    app = workbench(example_study, keymap={"reader.next_sentence": "x", "reader.uncode": "U"})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen)
+        first = reader.selection
+        await press(pilot, "x")
+        assert reader.selection == reader.units.sentences[1] and reader.selection != first
+        await press(pilot, "2")
+        await press(pilot, "r")  # rename to a name another code already has: refused
+        await press(pilot, *["backspace"] * 60)
+        await type_text(pilot, "Dactyloscopy")
+        await press(pilot, "enter")
+        assert any(severity == "error" for severity, _ in notifications(app))
+        assert app.is_running
+    assert "Removing barriers" in _codes(example_study)
+
+
+@run_async
+async def test_ctrl_q_quits_cleanly(example_study: str) -> None:
+    app = workbench(example_study)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        await pilot.press("ctrl+q")
+    assert app.return_code == 0
