@@ -154,6 +154,10 @@ def _register() -> None:
 
     for command in import_cmds.COMMANDS:
         cli.add_command(command)
+    from qualcode.cli import report_cmds  # also adds `themes move|rename`, `codes example`
+
+    for command in report_cmds.COMMANDS:
+        cli.add_command(command)
 
 
 _register()

@@ -1,0 +1,544 @@
+"""Reports and thesis-ready exports; theme moves and renames; a code's example quote."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from qualcode.cli import AppContext, emit_json, emit_table
+from qualcode.cli.coding_cmds import codes, themes
+from qualcode.domain.errors import QualcodeError
+
+if TYPE_CHECKING:
+    from qualcode.domain.reports import Matrix
+
+pass_app = click.make_pass_decorator(AppContext)
+
+LABEL_STYLE = click.Choice(["plain", "brackets"])
+DEFAULT_PARTICIPANT_COLUMNS = "date=Date,label=Name,organisation=Organisation,location=Location"
+
+
+def _suffix(path: Path, allowed: tuple[str, ...], what: str) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in allowed:
+        raise QualcodeError(
+            f"{what} can be written as {', '.join(allowed)}; not {suffix or '(no suffix)'}", source=str(path)
+        )
+    return suffix
+
+
+# ------------------------------------------------------------------ themes and examples
+
+
+@themes.command("rename")
+@click.argument("old")
+@click.argument("new")
+@pass_app
+def themes_rename(app: AppContext, old: str, new: str) -> None:
+    """Rename a theme (undo with qualcode undo).
+
+    \b
+    Example:
+      qualcode themes rename "Reasons for movement" "Reasons for migration"
+    """
+    from qualcode.services.themes import rename_theme
+
+    with app.uow() as uow:
+        info = rename_theme(uow, old, new)
+    click.echo(f"renamed theme {old!r} to {info.name!r}")
+
+
+@themes.command("move")
+@click.argument("theme")
+@click.option("--under", "parent", metavar="PARENT", help="Make THEME a sub-theme of PARENT.")
+@click.option("--top", is_flag=True, help="Make THEME a top-level theme.")
+@click.option("--before", metavar="SIBLING", help="Place it just before this theme.")
+@click.option("--after", metavar="SIBLING", help="Place it just after this theme.")
+@pass_app
+def themes_move(
+    app: AppContext, theme: str, parent: str | None, top: bool, before: str | None, after: str | None
+) -> None:
+    """Nest, un-nest or reorder a theme; with only --before/--after it keeps its parent.
+
+    \b
+    Examples:
+      qualcode themes move "Labour exploitation" --under "Human trafficking"
+      qualcode themes move "Human trafficking" --before "Migration Trends and Patterns"
+      qualcode themes move "Labour exploitation" --top --after "Human trafficking"
+    """
+    from qualcode.services.themes import move_theme
+
+    with app.uow() as uow:
+        info = move_theme(uow, theme, parent=parent, top=top, before=before, after=after)
+    where = f"under {info.parent!r}" if info.parent else "at the top level"
+    click.echo(f"theme {info.name!r} is now {where}, position {info.position}")
+
+
+@codes.command("example")
+@click.argument("code")
+@click.option("--segment", type=int, metavar="ID", help="The segment to show as CODE's example quote.")
+@click.option("--clear", is_flag=True, help="Forget the marked example (qualcode picks one again).")
+@pass_app
+def codes_example(app: AppContext, code: str, segment: int | None, clear: bool) -> None:
+    """Mark the excerpt the codebook shows as CODE's example quote.
+
+    Segment ids are in `qualcode segments --code CODE`.
+
+    \b
+    Examples:
+      qualcode segments --code "Human trafficking problem"
+      qualcode codes example "Human trafficking problem" --segment 183
+    """
+    from qualcode.services.themes import set_code_example
+
+    if (segment is None) == (not clear):
+        raise QualcodeError("give --segment ID or --clear")
+    with app.uow() as uow:
+        result = set_code_example(uow, code, None if clear else segment)
+    if result.segment_id is None:
+        click.echo(f"{result.code!r} has no marked example now; exports pick the first coded excerpt")
+    else:
+        who = result.participant or result.document
+        click.echo(f"{result.code!r}: example quote is segment {result.segment_id} ({who}): {result.text!r}")
+
+
+# ------------------------------------------------------------------ export
+
+
+@click.group()
+def export() -> None:
+    """Thesis-ready files: the codebook (Appendix B), participants (Appendix A), the matrix, REFI-QDA."""
+
+
+@export.command("codebook")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--include-excluded", is_flag=True, help="Also list excluded codes.")
+@click.option(
+    "--min-count", type=int, default=0, show_default=True, help="Leave out codes with fewer codings."
+)
+@click.option(
+    "--label-style",
+    type=LABEL_STYLE,
+    default="plain",
+    show_default=True,
+    help='How quotes name participants: plain "Expert A" or brackets "Expert (A)".',
+)
+@click.option("--font", help="The font (default Arial in .xlsx, Times New Roman in .docx).")
+@pass_app
+def export_codebook(
+    app: AppContext, out: Path, include_excluded: bool, min_count: int, label_style: str, font: str | None
+) -> None:
+    """The Appendix-B codebook as .xlsx, .docx, .md, .csv, or a REFI-QDA .qdc.
+
+    Per theme in order a bold header row "Theme | Example of a code | Number of codes", then its
+    codes: name in italics, the example quote "Expert A: '...'", the number of codings.
+
+    \b
+    Examples:
+      qualcode export codebook appendix-b.xlsx
+      qualcode export codebook appendix-b.docx --label-style brackets --min-count 2
+      qualcode export codebook codebook.qdc
+    """
+    suffix = _suffix(out, (".xlsx", ".docx", ".md", ".csv", ".qdc"), "a codebook")
+    if suffix == ".qdc":
+        from qualcode.io.refi import write_qdc
+        from qualcode.services.project import project_snapshot
+
+        with app.uow(write=False) as uow:
+            project = project_snapshot(uow, codebook_only=True)
+        write_qdc(project, out)
+        click.echo(
+            f"wrote {out}: {len(project.codes)} codes in {len(project.themes)} themes (REFI-QDA codebook)"
+        )
+        return
+    from qualcode.services.reports import codebook
+
+    with app.uow(write=False) as uow:
+        book = codebook(uow, include_excluded=include_excluded, min_count=min_count)
+    if suffix == ".xlsx":
+        from qualcode.io.xlsx_export import write_codebook_xlsx
+
+        write_codebook_xlsx(book, out, label_style=label_style, **_font(font))
+    elif suffix == ".docx":
+        from qualcode.io.docx_export import write_codebook_docx
+
+        write_codebook_docx(book, out, label_style=label_style, **_font(font))
+    else:
+        from qualcode.io.md_csv_export import write_codebook_text
+
+        write_codebook_text(book, out, label_style=label_style)
+    click.echo(
+        f"wrote {out}: {len(book.entries)} codes, {sum(e.count for e in book.entries)} codings, "
+        f"{sum(1 for s in book.sections if s.theme)} themes"
+    )
+    if book.note():
+        click.echo(book.note(), err=True)
+
+
+def _font(font: str | None) -> dict[str, Any]:
+    return {"font": font} if font else {}
+
+
+def _participant_columns(spec: str) -> list[tuple[str, str]]:
+    columns = []
+    for part in spec.split(","):
+        key, _, header = part.partition("=")
+        key = key.strip()
+        if not key:
+            raise QualcodeError(f"--columns takes KEY[=Header],...; got {spec!r}")
+        columns.append((key, header.strip() or key.capitalize()))
+    return columns
+
+
+@export.command("participants")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--columns",
+    default=DEFAULT_PARTICIPANT_COLUMNS,
+    show_default=True,
+    metavar="KEY=Header,...",
+    help="Attributes to show; 'label' is the participant, 'documents'/'codings' are counts.",
+)
+@click.option(
+    "--label-style",
+    type=LABEL_STYLE,
+    default="brackets",
+    show_default=True,
+    help='plain "Expert A" or brackets "Expert (A)" (as Appendix A prints it).',
+)
+@pass_app
+def export_participants(app: AppContext, out: Path, columns: str, label_style: str) -> None:
+    """Appendix A, the list of interviewees, as .xlsx, .docx, .md or .csv.
+
+    \b
+    Examples:
+      qualcode export participants appendix-a.docx
+      qualcode export participants people.xlsx --columns label=Name,mode=Interview,codings=Codings
+    """
+    suffix = _suffix(out, (".xlsx", ".docx", ".md", ".csv"), "the participants table")
+    cols = _participant_columns(columns)
+    from qualcode.services.reports import participants_table
+
+    with app.uow(write=False) as uow:
+        people = participants_table(uow)
+    keys = {k for p in people for k in p.attributes} | {"label", "documents", "codings"}
+    unknown = [k for k, _ in cols if k not in keys]
+    if unknown:
+        raise QualcodeError(
+            f"no participant has the attribute(s) {', '.join(map(repr, unknown))}; known: "
+            + ", ".join(sorted(keys))
+        )
+    if suffix == ".xlsx":
+        from qualcode.io.xlsx_export import write_participants_xlsx
+
+        write_participants_xlsx(people, cols, out, label_style=label_style)
+    elif suffix == ".docx":
+        from qualcode.io.docx_export import write_participants_docx
+
+        write_participants_docx(people, cols, out, label_style=label_style)
+    else:
+        from qualcode.io.md_csv_export import participants_text
+        from qualcode.io.output import write_text
+
+        write_text(out, participants_text(people, cols, label_style=label_style, csv_form=suffix == ".csv"))
+    click.echo(f"wrote {out}: {len(people)} participants")
+
+
+def _matrix(app: AppContext, by: str, with_themes: bool, include_excluded: bool) -> Matrix:
+    from qualcode.services.reports import matrix
+
+    with app.uow(write=False) as uow:
+        return matrix(uow, by=by, themes=with_themes, include_excluded=include_excluded)
+
+
+def _write_matrix(table: Matrix, fmt: str, out: Path | None) -> None:
+    from qualcode.io.md_csv_export import matrix_csv, matrix_markdown
+
+    if fmt == "xlsx":
+        if out is None:
+            raise QualcodeError("an .xlsx matrix needs a file: add -o OUT.xlsx")
+        from qualcode.io.xlsx_export import write_matrix_xlsx
+
+        write_matrix_xlsx(table, out)
+    elif fmt == "json":
+        if out is None:
+            emit_json(table.as_dict())
+            return
+        import json
+
+        from qualcode.io.output import write_text
+
+        write_text(out, json.dumps(table.as_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        text = matrix_csv(table) if fmt == "csv" else matrix_markdown(table)
+        if out is None:
+            click.echo(text, nl=False)
+            return
+        from qualcode.io.output import write_text
+
+        write_text(out, text)
+    codes_n = sum(1 for r in table.rows if r.kind == "code")
+    click.echo(f"wrote {out}: {codes_n} codes × {len(table.columns)} {table.by} columns", err=fmt != "xlsx")
+
+
+_FORMAT_OF = {".csv": "csv", ".xlsx": "xlsx", ".json": "json", ".md": "md"}
+
+
+@export.command("matrix")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--by", default="participant", show_default=True, metavar="participant|document|attribute:KEY")
+@click.option("--themes", "with_themes", is_flag=True, help="Add a subtotal row per theme.")
+@click.option("--include-excluded", is_flag=True, help="Also count excluded codes.")
+@pass_app
+def export_matrix(app: AppContext, out: Path, by: str, with_themes: bool, include_excluded: bool) -> None:
+    """The code × participant (document, attribute) matrix as .xlsx, .csv, .md or .json.
+
+    \b
+    Example:
+      qualcode export matrix matrix.xlsx --themes
+    """
+    suffix = _suffix(out, tuple(_FORMAT_OF), "the matrix")
+    _write_matrix(_matrix(app, by, with_themes, include_excluded), _FORMAT_OF[suffix], out)
+
+
+@export.command("project")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def export_project(app: AppContext, out: Path) -> None:
+    """The whole study as a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder.
+
+    Themes go out as Sets and as non-codable parent codes, participants as Cases with
+    Variables, coders as Users, codings with their offsets and coder. The file is checked
+    against the REFI-QDA schema before it is written.
+
+    \b
+    Example:
+      qualcode export project thesis.qdpx
+    """
+    _suffix(out, (".qdpx",), "a project")
+    from qualcode.io.refi import write_qdpx
+    from qualcode.services.project import project_snapshot
+
+    with app.uow(write=False) as uow:
+        project = project_snapshot(uow)
+    write_qdpx(project, out)
+    click.echo(
+        f"wrote {out}: {len(project.sources)} documents, {len(project.codes)} codes, {len(project.themes)} "
+        f"themes, {len(project.cases)} cases, {project.codings} codings"
+    )
+
+
+# ------------------------------------------------------------------ report
+
+
+def _output_options(fn: Any) -> Any:
+    """``--format`` and ``-o/--output``, shared by the report commands."""
+    fn = click.option(
+        "-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file."
+    )(fn)
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["csv", "xlsx", "json", "md"]),
+        default=None,
+        help="Output format (default: from -o's suffix, else a table).",
+    )(fn)
+
+
+def _format(fmt: str | None, out: Path | None) -> str | None:
+    """The chosen format, else the one -o's suffix names; None prints a table."""
+    if fmt is None and out is not None:
+        fmt = _FORMAT_OF.get(out.suffix.lower())
+        if fmt is None:
+            raise QualcodeError(
+                "give --format (csv, xlsx, json, md) or an -o file with one of those suffixes",
+                source=str(out),
+            )
+    return fmt
+
+
+@click.group()
+def report() -> None:
+    """Numbers for the findings chapter: the matrix, citations, co-occurrence."""
+
+
+@report.command("matrix")
+@click.option("--by", default="participant", show_default=True, metavar="participant|document|attribute:KEY")
+@click.option("--themes", "with_themes", is_flag=True, help="Add a subtotal row per theme.")
+@_output_options
+@click.option("--include-excluded", is_flag=True, help="Also count excluded codes.")
+@pass_app
+def report_matrix(
+    app: AppContext, by: str, with_themes: bool, fmt: str | None, out: Path | None, include_excluded: bool
+) -> None:
+    """Codings per code × participant (or document, or attribute value), with totals.
+
+    \b
+    Examples:
+      qualcode report matrix --themes
+      qualcode report matrix --by attribute:mode --format json
+      qualcode report matrix --themes -o matrix.xlsx
+    """
+    table = _matrix(app, by, with_themes, include_excluded)
+    fmt = _format(fmt, out)
+    if fmt is None:
+        emit_table(
+            ["code", *table.columns, "total", "participants"],
+            [
+                ["  " * r.depth + r.label, *[v or "" for v in r.counts], r.total, r.participants]
+                for r in table.rows
+            ],
+        )
+        return
+    _write_matrix(table, fmt, out)
+
+
+@report.command("cite")
+@click.argument("code_names", nargs=-1, metavar="CODE...")
+@click.option("--theme", help="Cite the participants who gave any code of this theme (sub-themes too).")
+@click.option("--together", is_flag=True, help="One fragment for everyone who gave any of the codes.")
+@click.option(
+    "--min", "min_participants", type=int, default=0, help="Only codes given by at least N participants."
+)
+@click.option(
+    "--listed", is_flag=True, help='"Experts (C), (D), and (E)" instead of "three Experts (C,D,E)".'
+)
+@click.option("--no-count", is_flag=True, help='"Experts (A,B)" without the number.')
+@click.option(
+    "--words-below",
+    type=int,
+    default=10,
+    show_default=True,
+    help="Numbers below this in words (APA 7: 10; Chicago: 101).",
+)
+@click.option("--plural", default="", help='The group noun\'s plural when "+s" is wrong.')
+@click.option("--capitalise", is_flag=True, help='"Six Experts", for the start of a sentence.')
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def report_cite(
+    app: AppContext,
+    code_names: tuple[str, ...],
+    theme: str | None,
+    together: bool,
+    min_participants: int,
+    listed: bool,
+    no_count: bool,
+    words_below: int,
+    plural: str,
+    capitalise: bool,
+    as_json: bool,
+) -> None:
+    """The fragment findings cite: "six Experts (A,B,C,D,E,F)", "Expert (C)".
+
+    \b
+    Examples:
+      qualcode report cite "No significant changes were observed"
+      qualcode report cite --theme "Human trafficking"
+      qualcode report cite Digitalisation Agreements --together --listed
+    """
+    from qualcode.domain.citations import CitationStyle
+    from qualcode.services.reports import citations
+
+    style = CitationStyle(
+        listed=listed, count=not no_count, words_below=words_below, plural=plural, capitalise=capitalise
+    )
+    with app.uow(write=False) as uow:
+        found = citations(
+            uow,
+            list(code_names),
+            theme=theme,
+            together=together,
+            min_participants=min_participants,
+            style=style,
+        )
+    if as_json:
+        emit_json(
+            [{"subject": c.subject, "participants": list(c.participants), "citation": c.text} for c in found]
+        )
+        return
+    for c in found:
+        click.echo(f"{c.subject}: {c.text}" if c.text else f"{c.subject}: (no participant)")
+
+
+@report.command("cooccurrence")
+@_output_options
+@click.option("--min", "min_count", type=int, default=1, show_default=True, help="Only pairs met this often.")
+@click.option("--include-excluded", is_flag=True, help="Also excluded codes.")
+@pass_app
+def report_cooccurrence(
+    app: AppContext, fmt: str | None, out: Path | None, min_count: int, include_excluded: bool
+) -> None:
+    """Codes applied to the same excerpt or to overlapping excerpts, most frequent pairs first.
+
+    \b
+    Examples:
+      qualcode report cooccurrence
+      qualcode report cooccurrence --min 2 -o cooccurrence.xlsx
+    """
+    from qualcode.services.reports import cooccurrence
+
+    with app.uow(write=False) as uow:
+        rows = cooccurrence(uow, min_count=min_count, include_excluded=include_excluded)
+    fmt = _format(fmt, out)
+    if fmt is None:
+        emit_table(
+            ["code", "code", "together", "documents", "participants"],
+            [[r.code_a, r.code_b, r.count, r.documents, ", ".join(r.participants)] for r in rows],
+        )
+        return
+    payload: Any = [r.__dict__ | {"participants": list(r.participants)} for r in rows]
+    if fmt == "json" and out is None:
+        emit_json(payload)
+        return
+    if fmt == "xlsx":
+        if out is None:
+            raise QualcodeError("an .xlsx report needs a file: add -o OUT.xlsx")
+        from qualcode.io.xlsx_export import write_cooccurrence_xlsx
+
+        write_cooccurrence_xlsx(rows, out)
+        click.echo(f"wrote {out}: {len(rows)} pairs")
+        return
+    from qualcode.io.md_csv_export import cooccurrence_csv, cooccurrence_markdown
+
+    if fmt == "json":
+        import json
+
+        text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = cooccurrence_csv(rows) if fmt == "csv" else cooccurrence_markdown(rows)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    from qualcode.io.output import write_text
+
+    write_text(out, text)
+    click.echo(f"wrote {out}: {len(rows)} pairs", err=True)
+
+
+# ------------------------------------------------------------------ import of a REFI project
+
+
+def import_project_files(app: AppContext, files: tuple[str, ...]) -> None:
+    """``qualcode import STUDY.qdpx``: a whole REFI-QDA project into an empty study."""
+    from qualcode.io.refi import read_qdpx
+    from qualcode.services.project import import_project
+
+    if len(files) != 1:
+        raise QualcodeError("a .qdpx is a whole project: import it alone, into a new study")
+    path = Path(files[0])
+    project = read_qdpx(path)
+    with app.uow() as uow:
+        result = import_project(uow, project, source=str(path))
+    click.echo(
+        f"{path}: {result.documents} documents, {result.participants} participants, {result.themes} themes, "
+        f"{result.codes} codes, {result.codings} codings, {result.memos} memos"
+    )
+    for warning in result.warnings:
+        click.echo(f"{path}: warning: {warning}", err=True)
+    sys.stdout.flush()
+
+
+COMMANDS = [export, report]
