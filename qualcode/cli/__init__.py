@@ -35,6 +35,17 @@ class AppContext:
         self.debug = debug
         self._study: OpenedStudy | None = None
 
+    # --blind (blinded double coding): commands show only this coder's own codings.
+    blind: bool = False
+
+    def only_coder(self, blind: bool = False) -> str | None:
+        """Whose codings alone a command shows under --blind (global or its own), else None."""
+        if not (blind or self.blind):
+            return None
+        from qualcode.services.uow import default_coder_name
+
+        return (self.coder or default_coder_name()).strip()
+
     def study(self) -> OpenedStudy:
         if self._study is None:
             from qualcode.db.engine import locate
@@ -125,9 +136,15 @@ def emit_table(headers: list[str], rows: list[list[Any]]) -> None:
     help="Who is making the changes (recorded on every coding and event). Env: QUALCODE_CODER.",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected faults.")
+@click.option(
+    "--blind",
+    is_flag=True,
+    envvar="QUALCODE_BLIND",
+    help="Blinded coding: show only your own codings, never other coders'. Env: QUALCODE_BLIND=1.",
+)
 @click.version_option(__version__, prog_name="qualcode")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, coder: str | None, debug: bool) -> None:
+def cli(ctx: click.Context, db: str | None, coder: str | None, debug: bool, blind: bool) -> None:
     """qualcode: code interviews, consolidate codes, build themes, export thesis tables.
 
     \b
@@ -136,6 +153,7 @@ def cli(ctx: click.Context, db: str | None, coder: str | None, debug: bool) -> N
       qualcode --db thesis.qualcode codes list
     """
     app = AppContext(db, coder, debug)
+    app.blind = blind
     ctx.obj = app
     ctx.call_on_close(app.close)
 
@@ -153,6 +171,10 @@ def _register() -> None:
     from qualcode.cli import import_cmds  # after records: it adds `participants import`
 
     for command in import_cmds.COMMANDS:
+        cli.add_command(command)
+    from qualcode.cli import team_cmds
+
+    for command in team_cmds.COMMANDS:
         cli.add_command(command)
     from qualcode.cli import report_cmds  # also adds `themes move|rename`, `codes example`
 

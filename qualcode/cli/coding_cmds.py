@@ -66,6 +66,7 @@ def code_cmd(
 @click.option("--participant", metavar="LABEL", help="Only this participant's excerpts.")
 @click.option("--document", metavar="DOC", help="Only this document's excerpts.")
 @click.option("--coder", help="Only this coder's codings.")
+@click.option("--blind", is_flag=True, help="Only your own codings (blinded double coding).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
 def segments_cmd(
@@ -74,6 +75,7 @@ def segments_cmd(
     participant: str | None,
     document: str | None,
     coder: str | None,
+    blind: bool,
     as_json: bool,
 ) -> None:
     """Coded excerpts, one row per coding.
@@ -85,6 +87,7 @@ def segments_cmd(
     """
     from qualcode.services.coding import list_segments
 
+    coder = app.only_coder(blind) or coder
     with app.uow(write=False) as uow:
         rows = list_segments(uow, code=code, participant=participant, document=document, coder=coder)
     if as_json:
@@ -119,9 +122,10 @@ def codes() -> None:
 
 @codes.command("list")
 @click.option("--all", "include_all", is_flag=True, help="Also merged and excluded codes.")
+@click.option("--blind", is_flag=True, help="Count only your own codings (blinded double coding).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
-def codes_list(app: AppContext, include_all: bool, as_json: bool) -> None:
+def codes_list(app: AppContext, include_all: bool, blind: bool, as_json: bool) -> None:
     """Codes in codebook order with their number of codings and participants.
 
     \b
@@ -132,7 +136,7 @@ def codes_list(app: AppContext, include_all: bool, as_json: bool) -> None:
     from qualcode.services.codes import list_codes
 
     with app.uow(write=False) as uow:
-        found = list_codes(uow, include_all=include_all)
+        found = list_codes(uow, include_all=include_all, coder=app.only_coder(blind))
     if as_json:
         emit_json(
             [

@@ -61,12 +61,47 @@ def _friendly_db_error(location: StudyLocation, exc: Exception) -> QualcodeError
     return QualcodeError(f"cannot open the study: {detail}", source=location.display)
 
 
+def _create_pg_database_if_missing(location: StudyLocation) -> None:
+    """``qualcode init postgresql+psycopg://.../NEWDB``: create NEWDB when the server lacks it.
+
+    CREATE DATABASE cannot run in a transaction, so it goes through the server's ``postgres``
+    maintenance database with AUTOCOMMIT. Two coders running init at once both succeed.
+    """
+    from sqlalchemy import create_engine
+
+    name = location.url.database
+    if location.is_sqlite or not name:
+        return
+    probe = make_engine(location)
+    try:
+        with probe.connect():
+            return
+    except OperationalError as exc:
+        if "does not exist" not in str(exc.orig):
+            raise _friendly_db_error(location, exc) from exc
+    finally:
+        probe.dispose()
+    admin = create_engine(location.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    quoted = '"' + name.replace('"', '""') + '"'
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {quoted}"))
+    except (OperationalError, DatabaseError) as exc:
+        if "already exists" not in str(getattr(exc, "orig", exc)):
+            detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            where = location.display
+            raise QualcodeError(f"cannot create database {name!r}: {detail}", source=where) from exc
+    finally:
+        admin.dispose()
+
+
 def create_study(location: StudyLocation, title: str) -> OpenedStudy:
     """Create a new, empty study at ``location`` and stamp it at the newest schema."""
     if location.path is not None:
         if location.path.exists():
             raise QualcodeError("a file is already there; choose another name", source=str(location.path))
         create_private_file(location.path)
+    _create_pg_database_if_missing(location)
     engine = make_engine(location)
     try:
         with engine.begin() as conn:
