@@ -300,7 +300,7 @@ def _merge_event_for(uow: UnitOfWork, ref: str) -> Event:
     for event in merges:
         if event.details.get("into_id") == code_id or code_id in event.details.get("from_ids", []):
             return event
-    raise NotFoundError(f"no merge into or from code {ref!r} to undo (see qualcode log --action {MERGE})")
+    raise NotFoundError(f"no merge into or from code {ref!r} to undo (see qualcode log)")
 
 
 def unmerge(uow: UnitOfWork, ref: str) -> UnmergeResult:
