@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from qualcode.db.models import (
     Code,
@@ -45,6 +45,7 @@ from qualcode.domain.project import (
     ProjectUser,
 )
 from qualcode.services.documents import DocumentToStore, store_documents
+from qualcode.services.history import RowTracker
 from qualcode.services.reports import _themes_in_order
 from qualcode.services.uow import UnitOfWork
 
@@ -285,7 +286,9 @@ def import_project(uow: UnitOfWork, project: Project, *, source: str) -> Project
     for case in project.cases:
         for src_guid in case.sources:
             participant_of.setdefault(src_guid, labels[case.guid])
-    # Themes, parents first.
+    # Themes, inserted flat and then nested by an update that the event records: undo puts
+    # parent_id back to NULL before it deletes the themes (a parent cannot go while a child
+    # still points at it).
     theme_ids: dict[str, int] = {}
     positions: dict[str | None, int] = defaultdict(int)
     seen_names: set[str] = set()
@@ -303,12 +306,17 @@ def import_project(uow: UnitOfWork, project: Project, *, source: str) -> Project
                 {
                     "name": name,
                     "description": theme.description,
-                    "parent_id": theme_ids.get(theme.parent) if theme.parent else None,
+                    "parent_id": None,
                     "position": positions[theme.parent],
                     "created_at": now,
                 }
             ],
         ).scalar_one()
+    nesting = RowTracker(s)
+    nested = {theme_ids[t.guid]: theme_ids[t.parent] for t in project.themes if t.parent in theme_ids}
+    nesting.watch(Theme, list(nested))
+    for child, parent in nested.items():
+        s.execute(update(Theme).where(Theme.id == child).values(parent_id=parent))
     # Codes, in order within their theme.
     code_pos: dict[str | None, int] = defaultdict(int)
     reasons = {n.target[1]: n.text for n in project.notes if n.name == EXCLUSION_NOTE}
@@ -415,7 +423,7 @@ def import_project(uow: UnitOfWork, project: Project, *, source: str) -> Project
         "project.import",
         f"imported the REFI-QDA project {project.name!r} ({summary.codings} codings)",
         details={"source": source, **{k: v for k, v in summary.__dict__.items() if k != "warnings"}},
-        changes={"created_ids": created},
+        changes={"created_ids": created, **nesting.changes()},
     )
     uow.commit()
     return summary

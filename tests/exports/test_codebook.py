@@ -90,14 +90,18 @@ def test_xlsx_looks_right_in_a_spreadsheet(example_study: str, tmp_path: Path) -
         assert ws.row_dimensions[quote.row].height >= lines * 12, quote.value[:40]
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-                    reason="LibreOffice and poppler are not installed")
+@pytest.mark.skipif(
+    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+    reason="LibreOffice and poppler are not installed",
+)
 def test_xlsx_renders_in_libreoffice_with_whole_quotes(example_study: str, tmp_path: Path) -> None:
     out = tmp_path / "codebook.xlsx"
     assert run_cli("export", "codebook", str(out), db=example_study).exit_code == 0
     subprocess.run(
         ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(out)],
-        check=True, capture_output=True, timeout=240,
+        check=True,
+        capture_output=True,
+        timeout=240,
     )
     text = subprocess.run(
         ["pdftotext", "-layout", str(tmp_path / "codebook.pdf"), "-"], check=True, capture_output=True
@@ -132,7 +136,8 @@ def test_docx_codebook_is_a_word_table(example_study: str, appendix: dict[str, A
 def test_markdown_and_csv_codebooks(example_study: str, tmp_path: Path) -> None:
     segment = mark_published_example(example_study, "Human trafficking problem", "Expert H")
     md, csv_path = tmp_path / "codebook.md", tmp_path / "codebook.csv"
-    assert run_cli("export", "codebook", str(md), "--label-style", "brackets", db=example_study).exit_code == 0
+    styled = run_cli("export", "codebook", str(md), "--label-style", "brackets", db=example_study)
+    assert styled.exit_code == 0
     assert run_cli("export", "codebook", str(csv_path), db=example_study).exit_code == 0
     text = md.read_text(encoding="utf-8")
     assert "| **Human trafficking** | **Example of a code** | **Number of codes** |" in text
@@ -150,7 +155,8 @@ def test_min_count_and_excluded_codes(example_study: str, tmp_path: Path) -> Non
     assert run_cli("export", "codebook", str(out), "--min-count", "2", db=example_study).exit_code == 0
     rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert [r["code"] for r in rows] == ["Human trafficking problem"]
-    assert run_cli("codes", "exclude", "Dactyloscopy", "--reason", "off topic", db=example_study).exit_code == 0
+    excluded = run_cli("codes", "exclude", "Dactyloscopy", "--reason", "off topic", db=example_study)
+    assert excluded.exit_code == 0
     assert run_cli("export", "codebook", str(out), db=example_study).exit_code == 0
     names = [r["code"] for r in csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines())]
     assert "Dactyloscopy" not in names and len(names) == 193
@@ -200,12 +206,20 @@ def test_appendix_a_participants(example_study: str, appendix: dict[str, Any], t
     assert all(c.font.b for c in ws[1])
     table = Document(str(docx)).tables[0]
     assert [[c.text for c in row.cells] for row in table.rows] == expected
-    assert "| April 17, 2024 | Expert (C) | Representative of Dos-Immigration company | Interview via Zoom |" in (
-        md.read_text(encoding="utf-8")
-    )
+    row_c = "| April 17, 2024 | Expert (C) | Representative of Dos-Immigration company | Interview via Zoom |"
+    assert row_c in md.read_text(encoding="utf-8")
     chosen = tmp_path / "chosen.csv"
-    result = run_cli("export", "participants", str(chosen), "--columns", "label=Name,mode=Mode,codings=Codings",
-                     "--label-style", "plain", db=example_study)
+    columns = "label=Name,mode=Mode,codings=Codings"
+    result = run_cli(
+        "export",
+        "participants",
+        str(chosen),
+        "--columns",
+        columns,
+        "--label-style",
+        "plain",
+        db=example_study,
+    )
     assert result.exit_code == 0, result.stderr
     rows = list(csv.reader(chosen.read_text(encoding="utf-8-sig").splitlines()))
     assert rows[0] == ["Name", "Mode", "Codings"]
