@@ -77,13 +77,25 @@ class Codebook:
 
 @dataclass(frozen=True)
 class MatrixRow:
+    """One row; ``cells`` holds only the non-zero counts as (column index, count), so that a
+    20,000 × 2,000 matrix of 200,000 codings stays small in memory."""
+
     kind: str  # "code", "subtotal" (a theme) or "total"
     label: str
     theme: str | None
     depth: int
-    counts: tuple[int, ...]  # one per column
+    cells: tuple[tuple[int, int], ...]
+    width: int  # number of columns
     total: int
     participants: int  # distinct participants behind the row
+
+    @property
+    def counts(self) -> tuple[int, ...]:
+        """One count per column (zeros included)."""
+        dense = [0] * self.width
+        for i, n in self.cells:
+            dense[i] = n
+        return tuple(dense)
 
     def as_dict(self, columns: tuple[str, ...]) -> dict[str, Any]:
         key = "code" if self.kind == "code" else "theme" if self.kind == "subtotal" else "label"

@@ -8,6 +8,7 @@ widths, a frozen header repeated on every printed page, and a landscape page fit
 from __future__ import annotations
 
 from collections.abc import Sequence
+from copy import copy
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from qualcode.domain.citations import participant_label
-from qualcode.domain.reports import Codebook, CooccurrenceRow, Matrix, ParticipantRow
+from qualcode.domain.reports import Codebook, CooccurrenceRow, Matrix, MatrixRow, ParticipantRow
 from qualcode.io.output import ensure_folder, replacing
 
 DEFAULT_FONT = "Arial"  # LibreOffice renders it with the metric-compatible Liberation Sans
@@ -47,6 +48,35 @@ class _Styles:
         self.wrap_centre = Alignment(wrap_text=True, vertical="top", horizontal="center")
         self.centre = Alignment(horizontal="center", vertical="top")
         self.line_height = size * 1.28  # points per wrapped line (Excel: 12.75 for 10 pt)
+        self._cache: dict[tuple[int, int, int, int], Any] = {}
+
+    def cell(
+        self,
+        ws: Any,
+        value: Any,
+        font: Font,
+        alignment: Alignment | None = None,
+        *,
+        fill: PatternFill | None = None,
+        border: Border | None = GRID,
+    ) -> Any:
+        """A styled write-only cell. Styles are registered once per combination and copied
+        after that: openpyxl hashes a Font on every assignment, which costs more than the write."""
+        key = (id(font), id(alignment), id(fill), id(border))
+        cell = WriteOnlyCell(ws, value=value)
+        style = self._cache.get(key)
+        if style is None:
+            cell.font = font
+            if alignment is not None:
+                cell.alignment = alignment
+            if fill is not None:
+                cell.fill = fill
+            if border is not None:
+                cell.border = border
+            self._cache[key] = copy(cell._style)
+        else:
+            cell._style = copy(style)
+        return cell
 
     def height(self, texts_and_widths: Sequence[tuple[str, float]]) -> float:
         """A row height (points) that shows every wrapped text whole in its column width."""
@@ -79,26 +109,6 @@ def _lines(text: str, chars_per_line: float) -> int:
     return max(1, total)
 
 
-def _cell(
-    ws: Any,
-    value: Any,
-    font: Font,
-    alignment: Alignment | None = None,
-    *,
-    fill: PatternFill | None = None,
-    border: Border | None = GRID,
-) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
-    cell.font = font
-    if alignment is not None:
-        cell.alignment = alignment
-    if fill is not None:
-        cell.fill = fill
-    if border is not None:
-        cell.border = border
-    return cell
-
-
 def _page(ws: Any, widths: Sequence[float], *, header_rows: str = "1:1", freeze: str = "A2") -> None:
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
@@ -116,7 +126,7 @@ def _about(wb: Workbook, st: _Styles, lines: Sequence[str]) -> None:
     ws = wb.create_sheet("About")
     ws.column_dimensions["A"].width = 120
     for text in lines:
-        ws.append([_cell(ws, text, st.plain, st.wrap, border=None)])
+        ws.append([st.cell(ws, text, st.plain, st.wrap, border=None)])
 
 
 def _stamp() -> str:
@@ -146,7 +156,7 @@ def write_codebook_xlsx(
     header = ["Theme", "Example of a code", "Number of codes"]
     ws.row_dimensions[1].height = st.line_height + 4
     row = 1
-    cells = [_cell(ws, h, st.bold, st.wrap, fill=HEADER_FILL) for h in header]
+    cells = [st.cell(ws, h, st.bold, st.wrap, fill=HEADER_FILL) for h in header]
     cells[2].alignment = st.wrap_centre
     ws.append(cells)
     for section in book.sections:
@@ -158,9 +168,9 @@ def write_codebook_xlsx(
         indent = Alignment(wrap_text=True, vertical="top", indent=2 * section.depth)
         ws.append(
             [
-                _cell(ws, name, st.bold, indent, fill=THEME_FILL),
-                _cell(ws, "Example of a code", st.bold, st.wrap, fill=THEME_FILL),
-                _cell(ws, "Number of codes", st.bold, st.wrap_centre, fill=THEME_FILL),
+                st.cell(ws, name, st.bold, indent, fill=THEME_FILL),
+                st.cell(ws, "Example of a code", st.bold, st.wrap, fill=THEME_FILL),
+                st.cell(ws, "Number of codes", st.bold, st.wrap_centre, fill=THEME_FILL),
             ]
         )
         for entry in section.entries:
@@ -169,9 +179,9 @@ def write_codebook_xlsx(
             ws.row_dimensions[row].height = st.height([(entry.code, widths[0]), (quote, widths[1])])
             ws.append(
                 [
-                    _cell(ws, entry.code, st.italic, st.wrap),
-                    _cell(ws, quote, st.plain, st.wrap),
-                    _cell(ws, entry.count, st.plain, st.centre),
+                    st.cell(ws, entry.code, st.italic, st.wrap),
+                    st.cell(ws, quote, st.plain, st.wrap),
+                    st.cell(ws, entry.count, st.plain, st.centre),
                 ]
             )
     about = [
@@ -211,10 +221,10 @@ def write_participants_xlsx(
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Participants")
     _page(ws, widths)
-    ws.append([_cell(ws, h, st.bold, st.wrap, fill=HEADER_FILL) for _, h in columns])
+    ws.append([st.cell(ws, h, st.bold, st.wrap, fill=HEADER_FILL) for _, h in columns])
     for i, values in enumerate(table, start=2):
         ws.row_dimensions[i].height = st.height([(str(v), w) for v, w in zip(values, widths, strict=True)])
-        ws.append([_cell(ws, v, st.plain, st.wrap) for v in values])
+        ws.append([st.cell(ws, v, st.plain, st.wrap) for v in values])
     with replacing(path) as tmp:
         wb.save(tmp)
 
@@ -273,7 +283,7 @@ def write_matrix_xlsx(
     ws.row_dimensions[1].height = st.height([(h, col_width) for h in table.columns] + [("Participants", 13)])
     ws.append(
         [
-            _cell(ws, h, st.bold, st.wrap_centre if i else st.wrap, fill=HEADER_FILL)
+            st.cell(ws, h, st.bold, st.wrap_centre if i else st.wrap, fill=HEADER_FILL)
             for i, h in enumerate(heads)
         ]
     )
@@ -289,10 +299,10 @@ def write_matrix_xlsx(
         ws.row_dimensions[r].height = st.height([(row.label, widths[0] - 2 * row.depth)])
         ws.append(
             [
-                _cell(ws, row.label, font_, label_align, fill=fill),
-                *[_cell(ws, v if v else None, font_, number, fill=fill) for v in row.counts],
-                _cell(ws, row.total, st.bold, number, fill=fill),
-                _cell(ws, row.participants, font_, number, fill=fill),
+                st.cell(ws, row.label, font_, label_align, fill=fill),
+                *_count_cells(st, ws, row, font_, number, fill),
+                st.cell(ws, row.total, st.bold, number, fill=fill),
+                st.cell(ws, row.participants, font_, number, fill=fill),
             ]
         )
     if n and code_rows:
@@ -309,6 +319,19 @@ def write_matrix_xlsx(
         wb.save(tmp)
 
 
+def _count_cells(
+    st: _Styles, ws: Any, row: MatrixRow, font: Font, align: Alignment, fill: PatternFill | None
+) -> list[Any]:
+    """A row's count cells: styled where there are codings, empty (None, no cell written)
+    elsewhere, so that a sparse 20,000 × 2,000 matrix writes only its 200,000 codings."""
+    values: list[Any] = [None] * row.width
+    if fill is not None:  # subtotal and total rows are shaded across
+        values = [st.cell(ws, None, font, align, fill=fill) for _ in range(row.width)]
+    for i, v in row.cells:
+        values[i] = st.cell(ws, v, font, align, fill=fill)
+    return values
+
+
 def _matrix_chart(wb: Workbook, st: _Styles, table: Matrix) -> None:
     """Codings per theme, stacked by column; beyond CHART_SERIES columns the rest are summed."""
     if not table.theme_totals or not table.columns:
@@ -323,11 +346,11 @@ def _matrix_chart(wb: Workbook, st: _Styles, table: Matrix) -> None:
     data = wb.create_sheet("Chart")
     series_names = [columns[i] for i in keep] + ([f"Other ({len(rest)})"] if rest else [])
     _page(data, [40.0] + [10.0] * len(series_names))
-    data.append([_cell(data, h, st.bold, st.wrap, fill=HEADER_FILL) for h in ["Theme", *series_names]])
+    data.append([st.cell(data, h, st.bold, st.wrap, fill=HEADER_FILL) for h in ["Theme", *series_names]])
     for name, counts in table.theme_totals:
         values = [counts[i] for i in keep] + ([sum(counts[i] for i in rest)] if rest else [])
         data.append(
-            [_cell(data, name, st.plain, st.wrap), *[_cell(data, v, st.plain, st.centre) for v in values]]
+            [st.cell(data, name, st.plain, st.wrap), *[st.cell(data, v, st.plain, st.centre) for v in values]]
         )
     chart = BarChart()
     chart.type = "bar"
@@ -360,7 +383,7 @@ def write_cooccurrence_xlsx(
     _page(ws, widths)
     ws.append(
         [
-            _cell(ws, h, st.bold, st.wrap, fill=HEADER_FILL)
+            st.cell(ws, h, st.bold, st.wrap, fill=HEADER_FILL)
             for h in ["Code", "Code", "Together", "Documents", "Participants"]
         ]
     )
@@ -369,11 +392,11 @@ def write_cooccurrence_xlsx(
         ws.row_dimensions[i].height = st.height([(r.code_a, 40), (r.code_b, 40), (who, 40)])
         ws.append(
             [
-                _cell(ws, r.code_a, st.plain, st.wrap),
-                _cell(ws, r.code_b, st.plain, st.wrap),
-                _cell(ws, r.count, st.plain, st.centre),
-                _cell(ws, r.documents, st.plain, st.centre),
-                _cell(ws, who, st.plain, st.wrap),
+                st.cell(ws, r.code_a, st.plain, st.wrap),
+                st.cell(ws, r.code_b, st.plain, st.wrap),
+                st.cell(ws, r.count, st.plain, st.centre),
+                st.cell(ws, r.documents, st.plain, st.centre),
+                st.cell(ws, who, st.plain, st.wrap),
             ]
         )
     with replacing(path) as tmp:

@@ -322,23 +322,30 @@ def matrix(
     n = len(columns)
     codes = _codes(uow, include_excluded)
     wanted = {c.id for c in codes}
-    cells: dict[int, list[int]] = {}
+    # Sparse: code id -> {column index: codings}; most cells of a large matrix are zero.
+    cells: dict[int, dict[int, int]] = defaultdict(dict)
     for code_id, doc_id, count in s.execute(
         select(Coding.code_id, Segment.document_id, func.count(Coding.id))
         .join(Segment, Segment.id == Coding.segment_id)
         .group_by(Coding.code_id, Segment.document_id)
     ).all():
-        if code_id not in wanted:
-            continue
-        row = cells.get(code_id)
-        if row is None:
-            row = cells[code_id] = [0] * n
-        row[column_of[doc_id]] += count
+        if code_id in wanted:
+            row = cells[code_id]
+            col = column_of[doc_id]
+            row[col] = row.get(col, 0) + count
     people = _participants_by_code(uow)
     sections = _ordered_sections(uow, codes)
     parents = {t.id: t.parent_id for t, _ in sections if t is not None}
+
+    def add(into: dict[int, int], row: dict[int, int]) -> None:
+        for i, v in row.items():
+            into[i] = into.get(i, 0) + v
+
+    def sparse(row: dict[int, int]) -> tuple[tuple[int, int], ...]:
+        return tuple(sorted(row.items()))
+
     # Sums per theme including its sub-themes.
-    theme_sum: dict[int, list[int]] = defaultdict(lambda: [0] * n)
+    theme_sum: dict[int, dict[int, int]] = defaultdict(dict)
     theme_people: dict[int, set[int]] = defaultdict(set)
     for theme, members in sections:
         if theme is None:
@@ -346,38 +353,30 @@ def matrix(
         for c in members:
             up: int | None = theme.id
             while up is not None:
-                row = cells.get(c.id)
-                if row:
-                    acc = theme_sum[up]
-                    for i, v in enumerate(row):
-                        if v:
-                            acc[i] += v
+                add(theme_sum[up], cells.get(c.id, {}))
                 theme_people[up] |= people.get(c.id, set())
                 up = parents.get(up)
     rows: list[MatrixRow] = []
-    zero = (0,) * n
-    grand = [0] * n
+    grand: dict[int, int] = {}
     everyone: set[int] = set()
     for theme, members in sections:
-        if themes and theme is not None and (members or any(v for v in theme_sum.get(theme.id, ()))):
-            sub = theme_sum.get(theme.id, [0] * n)
+        if themes and theme is not None and (members or theme_sum.get(theme.id)):
+            sub = theme_sum.get(theme.id, {})
             rows.append(
                 MatrixRow(
                     "subtotal",
                     theme.name,
                     theme.name,
                     theme.depth,
-                    tuple(sub),
-                    sum(sub),
+                    sparse(sub),
+                    n,
+                    sum(sub.values()),
                     len(theme_people.get(theme.id, ())),
                 )
             )
         for c in members:
-            row = cells.get(c.id)
-            counts = tuple(row) if row else zero
-            if row:
-                for i, v in enumerate(row):
-                    grand[i] += v
+            row = cells.get(c.id, {})
+            add(grand, row)
             who = people.get(c.id, set())
             everyone |= who
             rows.append(
@@ -386,23 +385,31 @@ def matrix(
                     c.name,
                     theme.name if theme else None,
                     theme.depth + 1 if theme else 0,
-                    counts,
-                    sum(counts),
+                    sparse(row),
+                    n,
+                    sum(row.values()),
                     len(who),
                 )
             )
-    rows.append(MatrixRow("total", "Total", None, 0, tuple(grand), sum(grand), len(everyone)))
+    rows.append(MatrixRow("total", "Total", None, 0, sparse(grand), n, sum(grand.values()), len(everyone)))
+
+    def dense(row: dict[int, int]) -> tuple[int, ...]:
+        out = [0] * n
+        for i, v in row.items():
+            out[i] = v
+        return tuple(out)
+
     chart: list[tuple[str, tuple[int, ...]]] = []
     for theme, _members in sections:
         if theme is not None and theme.parent_id is None and theme.id in theme_sum:
-            chart.append((theme.name, tuple(theme_sum[theme.id])))
-    loose = [c for t, cs in sections if t is None for c in cs]
-    if loose:
-        acc = [0] * n
-        for c in loose:
-            for i, v in enumerate(cells.get(c.id, zero)):
-                acc[i] += v
-        chart.append(("(no theme)", tuple(acc)))
+            chart.append((theme.name, dense(theme_sum[theme.id])))
+    loose: dict[int, int] = {}
+    for t, cs in sections:
+        if t is None:
+            for c in cs:
+                add(loose, cells.get(c.id, {}))
+    if any(t is None and cs for t, cs in sections):
+        chart.append(("(no theme)", dense(loose)))
     return Matrix(by, tuple(columns), tuple(rows), tuple(chart))
 
 
