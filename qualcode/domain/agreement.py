@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Hashable, Sequence
+from typing import Any
 
 Unit = Sequence[Hashable | None]
 
@@ -25,38 +26,60 @@ def _present(unit: Unit) -> list[Hashable]:
     return [v for v in unit if v is not None]
 
 
-def percent_agreement(units: Sequence[Unit]) -> float | None:
+def _weighted(items: Sequence[Any], weights: Sequence[int] | None) -> list[tuple[Any, int]]:
+    # ``weights[i]`` says how many identical copies of ``items[i]`` there are: a study's many
+    # units on which nobody gave a code are passed once, with their number.
+    if weights is None:
+        return [(item, 1) for item in items]
+    if len(weights) != len(items):
+        raise ValueError("one weight per unit")
+    return [(item, w) for item, w in zip(items, weights, strict=True) if w]
+
+
+def percent_agreement(units: Sequence[Unit], weights: Sequence[int] | None = None) -> float | None:
     """Share of units (with at least two values) on which every value is the same; None if none."""
-    comparable = [vals for vals in (_present(u) for u in units) if len(vals) >= 2]
-    if not comparable:
-        return None
-    agreed = sum(1 for vals in comparable if all(v == vals[0] for v in vals[1:]))
-    return agreed / len(comparable)
+    comparable = agreed = 0
+    for unit, w in _weighted(units, weights):
+        vals = _present(unit)
+        if len(vals) < 2:
+            continue
+        comparable += w
+        if all(v == vals[0] for v in vals[1:]):
+            agreed += w
+    return agreed / comparable if comparable else None
 
 
-def cohen_kappa(pairs: Sequence[tuple[Hashable, Hashable]]) -> float | None:
+def cohen_kappa(
+    pairs: Sequence[tuple[Hashable, Hashable]], weights: Sequence[int] | None = None
+) -> float | None:
     """Cohen's kappa for two coders over units both coded; None when undefined (pe = 1 or no units)."""
-    n = len(pairs)
+    weighted = _weighted(pairs, weights)
+    n = sum(w for _, w in weighted)
     if n == 0:
         return None
-    po = sum(1 for a, b in pairs if a == b) / n
-    first = Counter(a for a, _ in pairs)
-    second = Counter(b for _, b in pairs)
+    po = sum(w for (a, b), w in weighted if a == b) / n
+    first: Counter[Hashable] = Counter()
+    second: Counter[Hashable] = Counter()
+    for (a, b), w in weighted:
+        first[a] += w
+        second[b] += w
     pe = sum(first[v] * second.get(v, 0) for v in first) / (n * n)
     if pe >= 1.0:
         return None
     return (po - pe) / (1.0 - pe)
 
 
-def coincidences(units: Sequence[Unit]) -> dict[tuple[Hashable, Hashable], float]:
+def coincidences(
+    units: Sequence[Unit], weights: Sequence[int] | None = None
+) -> dict[tuple[Hashable, Hashable], float]:
     """Krippendorff's coincidence matrix o_ck: each pairable unit adds 1/(m_u - 1) per ordered pair."""
     matrix: dict[tuple[Hashable, Hashable], float] = {}
-    for unit in units:
+    for unit, w in _weighted(units, weights):
         vals = _present(unit)
         m = len(vals)
         if m < 2:
             continue
-        weight = 1.0 / (m - 1)
+        weight = w / (m - 1)
         for i, c in enumerate(vals):
             for j, k in enumerate(vals):
                 if i != j:
@@ -64,13 +87,13 @@ def coincidences(units: Sequence[Unit]) -> dict[tuple[Hashable, Hashable], float
     return matrix
 
 
-def krippendorff_alpha_nominal(units: Sequence[Unit]) -> float | None:
+def krippendorff_alpha_nominal(units: Sequence[Unit], weights: Sequence[int] | None = None) -> float | None:
     """Krippendorff's alpha for nominal data, any number of coders, missing values allowed.
 
     None when undefined: fewer than two pairable values, or every pairable value the same
     (expected disagreement zero).
     """
-    matrix = coincidences(units)
+    matrix = coincidences(units, weights)
     totals: dict[Hashable, float] = {}
     for (c, _k), o in matrix.items():
         totals[c] = totals.get(c, 0.0) + o
@@ -85,9 +108,17 @@ def krippendorff_alpha_nominal(units: Sequence[Unit]) -> float | None:
     return 1.0 - observed / expected
 
 
-def pairs_of(units: Sequence[Unit]) -> list[tuple[Hashable, Hashable]]:
-    """The units both of two coders coded (``units`` hold exactly two values each)."""
-    return [(a, b) for a, b in (tuple(u) for u in units) if a is not None and b is not None]
+def pairs_of(
+    units: Sequence[Unit], weights: Sequence[int] | None = None
+) -> tuple[list[tuple[Hashable, Hashable]], list[int]]:
+    """The units both of two coders coded (``units`` hold two values each), with their weights."""
+    pairs, kept = [], []
+    for unit, w in _weighted(units, weights):
+        a, b = unit
+        if a is not None and b is not None:
+            pairs.append((a, b))
+            kept.append(w)
+    return pairs, kept
 
 
 # --- unitising text ------------------------------------------------------------------------------

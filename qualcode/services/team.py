@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -73,7 +73,7 @@ class CodeAgreement:
     kappa: float | None
     alpha: float | None
     units: int
-    applied: dict[str, int]  # coder -> units they gave this code
+    applied: dict[str, int]  # coder -> units (two or more coders took part in) they gave this code
 
 
 @dataclass(frozen=True)
@@ -218,11 +218,14 @@ def _unit_table(uow: UnitOfWork, rows: Sequence[_CodingRow], unit: str) -> UnitT
     return table
 
 
-def _measure(units: list[list[Hashable | None]], two: bool) -> Agreement:
-    comparable = sum(1 for u in units if sum(v is not None for v in u) >= 2)
-    kappa = stats.cohen_kappa(stats.pairs_of(units)) if two else None
+def _measure(units: list[list[Hashable | None]], weights: list[int], two: bool) -> Agreement:
+    comparable = sum(w for u, w in zip(units, weights, strict=True) if sum(v is not None for v in u) >= 2)
+    kappa = stats.cohen_kappa(*stats.pairs_of(units, weights)) if two else None
     return Agreement(
-        stats.percent_agreement(units), kappa, stats.krippendorff_alpha_nominal(units), comparable
+        stats.percent_agreement(units, weights),
+        kappa,
+        stats.krippendorff_alpha_nominal(units, weights),
+        comparable,
     )
 
 
@@ -241,18 +244,30 @@ def study_agreement(
         codes = table[key].get(coder)
         return None if codes is None else frozenset(codes)
 
-    overall = _measure([[value(k, c) for c in chosen] for k in keys], two)
-    # Codes given on units two or more coders took part in; elsewhere a code says nothing of agreement.
-    shared = [k for k in keys if len(table[k]) >= 2]
-    given = {code for k in shared for codes in table[k].values() for code in codes}
-    all_codes = sorted(given, key=natural_key)
+    overall = _measure([[value(k, c) for c in chosen] for k in keys], [1] * len(keys), two)
+    # Per code, the units where someone gave the code are listed one by one; every other unit
+    # is "not given" by each coder taking part, so those are counted by who took part.
+    patterns: Counter[tuple[bool, ...]] = Counter()
+    with_code: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    for k in keys:
+        patterns[tuple(c in table[k] for c in chosen)] += 1
+        if len(table[k]) >= 2:  # a code given where only one coder took part says nothing
+            for code in set().union(*table[k].values()):
+                with_code[code].append(k)
     per_code = []
-    for code in all_codes:
+    for code in sorted(with_code, key=natural_key):
+        given = set(with_code[code])
+        rest = patterns.copy()
         units: list[list[Hashable | None]] = []
-        for k in keys:
+        for k in with_code[code]:
+            rest[tuple(c in table[k] for c in chosen)] -= 1
             units.append([None if c not in table[k] else code in table[k][c] for c in chosen])
-        m = _measure(units, two)
-        applied = {c: sum(1 for k in keys if code in table[k].get(c, ())) for c in chosen}
+        weights = [1] * len(units)
+        for pattern, count in rest.items():
+            units.append([False if present else None for present in pattern])
+            weights.append(count)
+        m = _measure(units, weights, two)
+        applied = {c: sum(1 for k in given if code in table[k].get(c, ())) for c in chosen}
         per_code.append(CodeAgreement(code, m.percent, m.kappa, m.alpha, m.units, applied))
     rule = f"{UNIT_RULES[unit]}; {PRESENCE_RULE}"
     return AgreementReport(chosen, unit, rule, len(keys), overall, tuple(per_code))

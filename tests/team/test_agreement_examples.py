@@ -100,3 +100,13 @@ def test_sentences_and_paragraphs_of_mixed_language_text() -> None:
         "Last paragraph…",
         "done",
     ]
+
+
+def test_weighted_units_equal_the_units_repeated() -> None:
+    units: list[list[int | None]] = [[1, 1, N], [1, 2, 2], [N, 3, 3], [2, 2, 2]]
+    weights = [3, 1, 0, 5]
+    repeated = [u for u, w in zip(units, weights, strict=True) for _ in range(w)]
+    assert krippendorff_alpha_nominal(units, weights) == pytest.approx(krippendorff_alpha_nominal(repeated))
+    assert percent_agreement(units, weights) == pytest.approx(percent_agreement(repeated))
+    pairs = [(1, 1), (1, 2), (2, 2)]
+    assert cohen_kappa(pairs, [4, 1, 2]) == pytest.approx(cohen_kappa([(1, 1)] * 4 + [(1, 2)] + [(2, 2)] * 2))
