@@ -65,7 +65,10 @@ def _write(cell: Any, text: Any, *, bold: bool = False, italic: bool = False, ce
 
 
 def _widths(table: Any, widths: Sequence[float]) -> None:
+    """Column widths in cm: on the grid (LibreOffice reads it) and on every cell (Word does)."""
     table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Cm(width)
     for row in table.rows:
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = Cm(width)

@@ -117,6 +117,8 @@ def test_docx_codebook_is_a_word_table(example_study: str, appendix: dict[str, A
     out = tmp_path / "appendix-b.docx"
     assert run_cli("export", "codebook", str(out), db=example_study).exit_code == 0
     table = Document(str(out)).tables[0]
+    quote_column, name_column, count_column = (table.columns[i].width for i in (1, 0, 2))
+    assert quote_column > name_column > count_column  # set on the grid, which LibreOffice reads
     published = published_rows(appendix)
     themes, codes = [], []
     for row in table.rows:

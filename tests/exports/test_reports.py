@@ -131,7 +131,7 @@ def test_matrix_xlsx_has_a_heat_map_and_a_chart(example_study: str, tmp_path: Pa
     assert "barChart" in xml and 'grouping val="stacked"' in xml
 
 
-def test_cooccurrence_of_shared_and_overlapping_excerpts(example_study: str) -> None:
+def test_cooccurrence_of_shared_and_overlapping_excerpts(example_study: str, tmp_path: Path) -> None:
     db = example_study
     pairs = run_cli("report", "cooccurrence", "--format", "json", db=db).json()
     assert [(p["code_a"], p["code_b"], p["count"]) for p in pairs] == [
@@ -156,6 +156,12 @@ def test_cooccurrence_of_shared_and_overlapping_excerpts(example_study: str) -> 
     found = {(p["code_a"], p["code_b"]): p for p in pairs}
     assert found[("Digitalisation", "e-Government")]["count"] == 1
     assert found[("Digitalisation", "e-Government")]["participants"] == ["Expert D"]
+    sheet = tmp_path / "pairs.xlsx"
+    assert run_cli("report", "cooccurrence", "-o", str(sheet), db=db).exit_code == 0
+    ws = load_workbook(sheet)["Co-occurrence"]
+    cells = [[c.value for c in row] for row in ws.iter_rows()]
+    assert cells[0] == ["Code", "Code", "Together", "Documents", "Participants"]
+    assert ["Digitalisation", "e-Government", 1, 1, "Expert D"] in cells
     before = table_counts(db)
     bad = run_cli("report", "cooccurrence", "-o", "pairs.pdf", db=db)
     assert bad.exit_code == 2 and table_counts(db) == before
