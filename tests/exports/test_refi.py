@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 from lxml import etree
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, select, text
 
+from qualcode.db.engine import locate, make_engine
 from qualcode.io.refi import read_qdc
 from tests.conftest import ROOT, run_cli, table_counts
 
@@ -77,6 +78,34 @@ def _enrich(db: str, tmp_path: Path) -> None:
     assert run_cli("import", str(notes), "--participant", "Expert J", db=db).exit_code == 0
     coded = run_cli("code", "Expert J", "--quote", "«цифровизация» 🙂", "Цифровизация", "--new", db=db)
     assert coded.exit_code == 0, coded.stderr
+    _add_memos(db)
+
+
+def _add_memos(db: str) -> None:
+    """One memo on each kind of target (no command writes them yet; the workbench will)."""
+    from qualcode.db.models import Code, Coder, Coding, Document, Memo, Participant, Theme
+
+    engine = make_engine(locate(db))
+    try:
+        with engine.begin() as conn:
+            author = conn.execute(select(Coder.id).where(Coder.name == "aigerim")).scalar_one()
+            first = {
+                "document_id": conn.execute(
+                    select(Document.id).where(Document.title == "Expert J")
+                ).scalar_one(),
+                "code_id": conn.execute(select(Code.id).where(Code.name == "Digitalisation")).scalar_one(),
+                "theme_id": conn.execute(select(Theme.id).where(Theme.name == "Statistics")).scalar_one(),
+                "participant_id": conn.execute(
+                    select(Participant.id).where(Participant.label == "Expert D")
+                ).scalar_one(),
+                "coding_id": conn.execute(select(Coding.id).where(Coding.coder_id == author)).scalar_one(),
+            }
+            rows = [{key: value, "text": f"Memo on the {key[:-3]}: «{key}»"} for key, value in first.items()]
+            rows.append({"text": "A memo on the whole study"})
+            for row in rows:
+                conn.execute(insert(Memo).values(**row, author_id=author, provenance="test"))
+    finally:
+        engine.dispose()
 
 
 def _snapshot(db: str) -> dict[str, Any]:
@@ -85,7 +114,11 @@ def _snapshot(db: str) -> dict[str, Any]:
     themes = run_cli("themes", "list", "--json", db=db).json()
     people = run_cli("participants", "list", "--json", db=db).json()
     segments = run_cli("segments", "--json", db=db).json()
+    memos = run_cli("memos", "list", "--json", db=db).json()
     return {
+        "memos": sorted(
+            (m["target"], m["document"], m["code"], m["about"], m["text"], m["author"]) for m in memos
+        ),
         "documents": sorted((d["title"], d["participant"], d["characters"], d["codings"]) for d in docs),
         "codes": [
             (c["name"], c["status"], c["theme"], c["count"], c["participants"], c["description"])
