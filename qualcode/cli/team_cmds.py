@@ -15,6 +15,13 @@ def _coder_list(value: str | None) -> list[str] | None:
     return [c.strip() for c in value.split(",") if c.strip()]
 
 
+def _refuse_blind(app: AppContext, what: str) -> None:
+    if app.blind:
+        from qualcode.domain.errors import QualcodeError
+
+        raise QualcodeError(f"{what} shows every coder's codings; run it without --blind")
+
+
 def _num(x: float | None, digits: int = 3) -> str:
     return "—" if x is None else f"{x:.{digits}f}"
 
@@ -43,6 +50,7 @@ def agreement_cmd(app: AppContext, coders: str | None, unit: str, as_json: bool)
     """
     from qualcode.services.team import study_agreement
 
+    _refuse_blind(app, "agreement")
     with app.uow(write=False) as uow:
         report = study_agreement(uow, coders=_coder_list(coders), unit=unit)
     if as_json:
@@ -88,6 +96,7 @@ def reconcile_list(app: AppContext, coders: str | None, as_json: bool) -> None:
     """
     from qualcode.services.team import list_disagreements
 
+    _refuse_blind(app, "reconcile")
     with app.uow(write=False) as uow:
         found = list_disagreements(uow, coders=_coder_list(coders))
     if as_json:
@@ -139,6 +148,7 @@ def reconcile_resolve(
     from qualcode.domain.errors import QualcodeError
     from qualcode.services.team import resolve_disagreement
 
+    _refuse_blind(app, "reconcile")
     chosen = [x for x in (keep, "both" if both else None, "neither" if neither else None) if x]
     if len(chosen) != 1:
         raise QualcodeError("choose one of --keep CODER, --both or --neither")

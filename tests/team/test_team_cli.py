@@ -218,6 +218,10 @@ def test_blind_shows_only_your_own_codings(empty_study: str) -> None:
     assert (
         counts["Business"] == 2 and counts["Quotas"] == 0 and counts["Work"] == 0 and counts["Migrants"] == 1
     )
+    # Comparing coders would unblind: refused while --blind is on.
+    refused = run_cli("--blind", "agreement", db=empty_study, coder="daniyar")
+    assert refused.exit_code == 2 and "without --blind" in refused.stderr and refused.stdout == ""
+    assert run_cli("--blind", "reconcile", "list", db=empty_study, coder="daniyar").exit_code == 2
     everyone = {c["name"]: c["count"] for c in run_cli("codes", "list", "--json", db=empty_study).json()}
     assert everyone["Migrants"] == 2 and everyone["Quotas"] == 1
 
