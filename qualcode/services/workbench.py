@@ -11,13 +11,13 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import case, delete, func, or_, select, text, true, update
 
 from qualcode.db.models import Code, Coder, CodeStatus, Coding, Document, Memo, Participant, Segment, Theme
 from qualcode.db.search import SEARCH_TABLE
 from qualcode.domain.errors import NotFoundError, QualcodeError
 from qualcode.domain.labels import natural_key, split_label
-from qualcode.services.codes import code_counts, code_participants, theme_order
+from qualcode.services.codes import code_counts, theme_order
 from qualcode.services.history import RowTracker
 from qualcode.services.lookup import document_by_ref
 from qualcode.services.uow import UnitOfWork
@@ -26,17 +26,22 @@ from qualcode.services.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
+class DocumentProgress:
+    characters: int
+    coded_characters: int  # characters inside at least one coded segment
+
+    @property
+    def share(self) -> float:
+        return self.coded_characters / self.characters if self.characters else 0.0
+
+
+@dataclass(frozen=True)
 class DocumentRow:
     id: int
     title: str
     participant: str | None
-    characters: int
     codings: int
-    coded_characters: int  # characters inside at least one coded segment
-
-    @property
-    def progress(self) -> float:
-        return self.coded_characters / self.characters if self.characters else 0.0
+    progress: DocumentProgress | None = None  # filled by ``document_progress`` (slower)
 
 
 @dataclass(frozen=True)
@@ -49,31 +54,17 @@ class ParticipantGroup:
         return sum(d.codings for d in self.documents)
 
 
-def _covered(spans: list[tuple[int, int]]) -> int:
-    """Characters covered by the union of [start, end) spans sorted by start."""
-    total = 0
-    cur_start, cur_end = -1, -1
-    for a, b in spans:
-        if a > cur_end:
-            total += cur_end - cur_start if cur_end > cur_start else 0
-            cur_start, cur_end = a, b
-        elif b > cur_end:
-            cur_end = b
-    total += cur_end - cur_start if cur_end > cur_start else 0
-    return total
-
-
 def document_overview(uow: UnitOfWork) -> list[ParticipantGroup]:
-    """Documents grouped by participant (in the participants' order), with coding progress."""
+    """Documents grouped by participant (in the participants' order) with their codings.
+
+    Kept to two cheap queries: it is the first screen. ``document_progress`` adds how much of
+    each text is coded.
+    """
     s = uow.session
     docs = s.execute(
-        select(
-            Document.id,
-            Document.title,
-            Participant.label,
-            Participant.position,
-            func.length(Document.text),
-        ).outerjoin(Participant, Participant.id == Document.participant_id)
+        select(Document.id, Document.title, Participant.label, Participant.position).outerjoin(
+            Participant, Participant.id == Document.participant_id
+        )
     ).all()
     codings = dict(
         s.execute(
@@ -82,27 +73,45 @@ def document_overview(uow: UnitOfWork) -> list[ParticipantGroup]:
             .group_by(Segment.document_id)
         ).all()
     )
-    spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    coded_segments = select(Coding.segment_id).distinct().scalar_subquery()
-    for doc_id, a, b in s.execute(
-        select(Segment.document_id, Segment.start, Segment.end)
-        .where(Segment.id.in_(coded_segments))
-        .order_by(Segment.document_id, Segment.start)
-    ):
-        spans[doc_id].append((a, b))
     groups: dict[str | None, list[DocumentRow]] = defaultdict(list)
     rank: dict[str | None, tuple[int, tuple[tuple[int, object], ...]]] = {}
-    for doc_id, title, label, position, length in docs:
-        groups[label].append(
-            DocumentRow(
-                doc_id, title, label, length or 0, codings.get(doc_id, 0), _covered(spans.get(doc_id, []))
-            )
-        )
-        rank[label] = (position if label is not None else 1 << 30, natural_key(label or ""))
+    for doc_id, title, label, position in docs:
+        groups[label].append(DocumentRow(doc_id, title, label, codings.get(doc_id, 0)))
+        if label not in rank:
+            rank[label] = (position if label is not None else 1 << 30, natural_key(label or ""))
     return [
         ParticipantGroup(label, tuple(sorted(rows, key=lambda r: natural_key(r.title))))
         for label, rows in sorted(groups.items(), key=lambda kv: rank[kv[0]])
     ]
+
+
+def document_progress(uow: UnitOfWork) -> dict[int, DocumentProgress]:
+    """Per document: its length and the characters covered by coded segments (overlaps once).
+
+    The union of spans is summed in SQL: each segment adds what it reaches beyond the furthest
+    end of the segments before it in the same document.
+    """
+    s = uow.session
+    lengths: dict[int, int] = dict(s.execute(select(Document.id, func.length(Document.text))).all())
+    reach = (
+        func.max(Segment.end)
+        .over(partition_by=Segment.document_id, order_by=(Segment.start, Segment.end), rows=(None, -1))
+        .label("reach")
+    )
+    coded = select(Coding.id).where(Coding.segment_id == Segment.id).exists()
+    spans = select(Segment.document_id, Segment.start, Segment.end, reach).where(coded).subquery()
+    added = case(
+        (or_(spans.c.reach.is_(None), spans.c.reach <= spans.c.start), spans.c.end - spans.c.start),
+        (spans.c.reach >= spans.c.end, 0),
+        else_=spans.c.end - spans.c.reach,
+    )
+    covered = dict(
+        s.execute(select(spans.c.document_id, func.sum(added)).group_by(spans.c.document_id)).all()
+    )
+    return {
+        doc_id: DocumentProgress(length or 0, int(covered.get(doc_id) or 0))
+        for doc_id, length in lengths.items()
+    }
 
 
 # --- one document, its coded spans ----------------------------------------------------------
@@ -325,11 +334,54 @@ class Codebook:
         return sum(1 for t in self.themes for c in t.codes if c.status == "active") + len(self.unthemed)
 
 
-def codebook(uow: UnitOfWork) -> Codebook:
-    """Themes with their codes (counts, participant letters), then unthemed and excluded codes."""
+def _participant_ranks(uow: UnitOfWork) -> list[tuple[int, str]]:
+    """(participant id, label) in natural label order."""
+    found = uow.session.execute(select(Participant.id, Participant.label)).all()
+    return sorted(found, key=lambda p: natural_key(p[1]))
+
+
+@dataclass(frozen=True)
+class CodeParticipants:
+    labels: tuple[str, ...]  # "Expert A", "Expert C"
+    letters: tuple[str, ...]  # "A", "C"
+
+
+def code_participants(uow: UnitOfWork) -> dict[int, CodeParticipants]:
+    """Per code id, the participants whose documents carry it, in natural order.
+
+    A join over every coding (about 2 s for 200,000 on SQLite), so the codebook shows its
+    counts first and the letters when this arrives. Labels are ranked once, not per code.
+    """
+    ranked = _participant_ranks(uow)
+    rank = {pid: i for i, (pid, _) in enumerate(ranked)}
+    per_code: dict[int, list[int]] = defaultdict(list)
+    for code_id, pid in uow.session.execute(
+        select(Coding.code_id, Document.participant_id)
+        .join(Segment, Segment.id == Coding.segment_id)
+        .join(Document, Document.id == Segment.document_id)
+        .where(Document.participant_id.is_not(None))
+        .distinct()
+    ):
+        if pid is not None:
+            per_code[code_id].append(rank[pid])
+    labels = [label for _, label in ranked]
+    letters = [split_label(label)[1] for label in labels]
+    return {
+        code_id: CodeParticipants(
+            tuple(labels[i] for i in sorted(ranks)), tuple(letters[i] for i in sorted(ranks))
+        )
+        for code_id, ranks in per_code.items()
+    }
+
+
+def codebook(uow: UnitOfWork, *, participants: bool = True) -> Codebook:
+    """Themes with their codes (counts, participant letters), then unthemed and excluded codes.
+
+    ``participants=False`` leaves the participants out (see ``code_participants``).
+    """
     s = uow.session
     counts = code_counts(uow)
-    people = code_participants(uow)
+    people = code_participants(uow) if participants else {}
     rows = s.execute(
         select(Code.id, Code.name, Code.status, Code.description, Code.theme_id, Code.position).where(
             Code.status != CodeStatus.MERGED
@@ -339,14 +391,15 @@ def codebook(uow: UnitOfWork) -> Codebook:
     by_theme: dict[int | None, list[CodebookCode]] = defaultdict(list)
     excluded: list[CodebookCode] = []
     for code_id, name, status, description, theme_id, _pos in rows:
-        labels = tuple(people.get(code_id, ()))
+        who = people.get(code_id)
+        labels, letters = (who.labels, who.letters) if who else ((), ())
         item = CodebookCode(
             code_id,
             name,
             status.value if isinstance(status, CodeStatus) else str(status),
             counts.get(code_id, 0),
             labels,
-            tuple(split_label(label)[1] for label in labels),
+            letters,
             description,
             theme_id,
         )
@@ -382,49 +435,64 @@ class MatrixRow:
     kind: str  # "theme" (a subtotal) or "code"
     name: str
     theme: str | None
-    code_id: int | None
-    counts: tuple[int, ...]  # one per column
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts)
+    counts: tuple[int, ...]  # one per shown column
+    total: int  # over every participant, shown or not
 
 
 @dataclass(frozen=True)
 class Matrix:
-    columns: tuple[str, ...]  # participant labels
+    columns: tuple[str, ...]  # the participant labels shown
+    participants: int  # all of them
     rows: tuple[MatrixRow, ...]
 
 
-def code_matrix(uow: UnitOfWork) -> Matrix:
-    """Codings per code and participant; a subtotal row heads each theme's codes."""
+def code_matrix(uow: UnitOfWork, *, first_column: int = 0, max_columns: int | None = None) -> Matrix:
+    """Codings per code and participant; a subtotal row heads each theme's codes.
+
+    ``first_column``/``max_columns`` take a window of the participants (the screen shows a few
+    dozen columns at a time; the full matrix is the export's job).
+    """
     s = uow.session
-    labels = [label for (label,) in s.execute(select(Participant.label).order_by(Participant.position))]
-    labels.sort(key=lambda label: natural_key(label))
-    index = {label: i for i, label in enumerate(labels)}
-    cells: dict[int, list[int]] = defaultdict(lambda: [0] * len(labels))
-    for code_id, label, n in s.execute(
-        select(Coding.code_id, Participant.label, func.count(Coding.id))
+    ranked = _participant_ranks(uow)
+    window = ranked[first_column : None if max_columns is None else first_column + max_columns]
+    index = {pid: i for i, (pid, _) in enumerate(window)}
+    width = len(window)
+    cells: dict[int, list[int]] = {}
+    for code_id, pid, n in s.execute(
+        select(Coding.code_id, Document.participant_id, func.count(Coding.id))
         .join(Segment, Segment.id == Coding.segment_id)
         .join(Document, Document.id == Segment.document_id)
-        .join(Participant, Participant.id == Document.participant_id)
-        .group_by(Coding.code_id, Participant.label)
+        .where(Document.participant_id.in_(list(index)) if len(index) < len(ranked) else true())
+        .group_by(Coding.code_id, Document.participant_id)
     ):
-        cells[code_id][index[label]] = n
-    book = codebook(uow)
+        column = index.get(pid) if pid is not None else None
+        if column is not None:
+            cells.setdefault(code_id, [0] * width)[column] = n
+    zero = (0,) * width
+    book = codebook(uow, participants=False)
+    counts = {c.id: c.count for t in book.themes for c in t.codes} | {c.id: c.count for c in book.unthemed}
     rows: list[MatrixRow] = []
-    for theme in book.themes:
-        codes = [c for c in theme.codes if c.status == "active"]
-        code_rows = [MatrixRow("code", c.name, theme.name, c.id, tuple(cells[c.id])) for c in codes]
-        subtotal = tuple(sum(r.counts[i] for r in code_rows) for i in range(len(labels)))
-        rows.append(MatrixRow("theme", theme.name, theme.name, None, subtotal))
-        rows.extend(code_rows)
+    sections = [(t.name, [c for c in t.codes if c.status == "active"]) for t in book.themes]
     if book.unthemed:
-        code_rows = [MatrixRow("code", c.name, None, c.id, tuple(cells[c.id])) for c in book.unthemed]
-        subtotal = tuple(sum(r.counts[i] for r in code_rows) for i in range(len(labels)))
-        rows.append(MatrixRow("theme", "(no theme)", None, None, subtotal))
+        sections.append(("(no theme)", list(book.unthemed)))
+    for theme, codes in sections:
+        code_rows = [
+            MatrixRow(
+                "code",
+                c.name,
+                theme if theme != "(no theme)" else None,
+                tuple(cells.get(c.id, zero)),
+                counts[c.id],
+            )
+            for c in codes
+        ]
+        subtotal = [0] * width
+        for r in code_rows:
+            for i, v in enumerate(r.counts):
+                subtotal[i] += v
+        rows.append(MatrixRow("theme", theme, theme, tuple(subtotal), sum(r.total for r in code_rows)))
         rows.extend(code_rows)
-    return Matrix(tuple(labels), tuple(rows))
+    return Matrix(tuple(label for _, label in window), len(ranked), tuple(rows))
 
 
 # --- search ---------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ from qualcode.services.workbench import CodeChoice
 # the planted near-duplicates of the benchmark corpus (plurals, typos, case), not a standard.
 NEAR_NAME_SCORE = 85.0
 SHOWN = 60
+# partial_ratio (0-100) at which a name counts as nearly containing what was typed.
+FUZZY_SCORE = 75.0
 NEW = "\x00new"
 
 
@@ -43,16 +45,34 @@ class CodeIndex:
         self.by_folded = {f: i for i, f in enumerate(self.folded)}
 
     def filter(self, query: str, limit: int = SHOWN) -> list[tuple[CodeChoice, float]]:
-        """The best matches for ``query``, best first (all codes, most used first, when empty)."""
+        """The best matches for ``query``, best first (all codes, most used first, when empty).
+
+        Names that contain the typed text come first (those starting with it before the rest);
+        then, from three letters on, names that nearly contain it (rapidfuzz partial_ratio,
+        which forgives a typo), so that "vsia" still finds "Visa-free regime".
+        """
         q = query.strip().casefold()
         if not q:
             return [(c, 100.0) for c in self.choices[:limit]]
-        found = process.extract(
-            q, self.folded, scorer=fuzz.WRatio, limit=limit, score_cutoff=50, processor=None
-        )
-        # Names that contain the typed text come first, then the fuzzy rest.
-        found.sort(key=lambda f: (q not in f[0], -f[1], f[2]))
-        return [(self.choices[i], score) for _, score, i in found]
+        # choices come most used first, so a stable sort keeps that order among equals
+        contained = [(f.find(q), i) for i, f in enumerate(self.folded) if q in f]
+        contained.sort(key=lambda hit: (hit[0] != 0, hit[0]))
+        found = [(self.choices[i], 100.0) for _, i in contained[:limit]]
+        if len(found) < limit and len(q) >= 3:
+            taken = {i for _, i in contained}
+            for _, score, i in process.extract(
+                q,
+                self.folded,
+                scorer=fuzz.partial_ratio,
+                limit=limit + len(taken),
+                score_cutoff=FUZZY_SCORE,
+                processor=None,
+            ):
+                if i not in taken:
+                    found.append((self.choices[i], score))
+                    if len(found) >= limit:
+                        break
+        return found
 
     def exact(self, name: str) -> CodeChoice | None:
         i = self.by_folded.get(name.strip().casefold())

@@ -188,6 +188,8 @@ class DocumentsScreen(StudyScreen):
     def __init__(self) -> None:
         super().__init__()
         self.row_documents: list[int | None] = []
+        self.groups: list[wb.ParticipantGroup] = []
+        self.progress: dict[int, wb.DocumentProgress] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -203,6 +205,16 @@ class DocumentsScreen(StudyScreen):
         self.reload()
 
     def show(self, groups: list[wb.ParticipantGroup]) -> None:
+        """The list first; how much of each document is coded follows from a second query."""
+        self.groups = groups
+        self._fill_table()
+        self.qapp.db(wb.document_progress, done=self.show_progress, group="progress", exclusive=True)
+
+    def show_progress(self, progress: dict[int, wb.DocumentProgress]) -> None:
+        self.progress = progress
+        self._fill_table()
+
+    def _fill_table(self) -> None:
         table = self.query_one("#documents", DataTable)
         keep = table.cursor_row
         table.clear(columns=True)
@@ -210,20 +222,22 @@ class DocumentsScreen(StudyScreen):
         rows: list[tuple[object, ...]] = []
         self.row_documents = []
         docs = 0
-        for group in groups:
+        for group in self.groups:
             label = group.label or "(no participant)"
             rows.append((Text(label, style="bold"), "", Text(str(group.codings), style="bold"), ""))
             self.row_documents.append(None)
             for doc in group.documents:
                 docs += 1
+                known = self.progress.get(doc.id)
+                size = f"{known.characters:,}" if known else "…"
                 rows.append(
-                    (f"  {doc.title}", f"{doc.characters:,}", str(doc.codings), progress_bar(doc.progress))
+                    (f"  {doc.title}", size, str(doc.codings), progress_bar(known.share) if known else "…")
                 )
                 self.row_documents.append(doc.id)
         table.add_rows(rows)
-        codings = sum(g.codings for g in groups)
+        codings = sum(g.codings for g in self.groups)
         self.query_one("#documents-summary", Static).update(
-            f"{docs} documents · {sum(1 for g in groups if g.label)} participants · {codings:,} codings"
+            f"{docs} documents · {sum(1 for g in self.groups if g.label)} participants · {codings:,} codings"
             "   —   Enter opens a document · 2 codebook · 3 matrix · 4 search · F1 help"
         )
         if rows:
@@ -509,6 +523,7 @@ class ReaderScreen(StudyScreen):
 
 
 NodeData = tuple[str, Any]
+CODEBOOK_PAGE = 500
 
 
 class CodebookScreen(StudyScreen):
@@ -529,7 +544,8 @@ class CodebookScreen(StudyScreen):
         super().__init__()
         self.book: wb.Codebook | None = None
         self.marked: dict[int, str] = {}
-        self._filled: set[int] = set()
+        self.people: dict[int, wb.CodeParticipants] = {}
+        self._shown: dict[int, int] = {}  # id(node) -> how many of its codes are in the tree
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -539,7 +555,9 @@ class CodebookScreen(StudyScreen):
 
     def reload(self) -> None:
         super().reload()
-        self.qapp.db(wb.codebook, done=self.show, group="codebook", exclusive=True)
+        # counts first (fast); who said it follows (a join over every coding)
+        self.qapp.db(wb.codebook, participants=False, done=self.show, group="codebook", exclusive=True)
+        self.qapp.db(wb.code_participants, done=self.show_people, group="codebook-people", exclusive=True)
 
     @property
     def codes_tree(self) -> Tree[NodeData]:
@@ -551,7 +569,7 @@ class CodebookScreen(StudyScreen):
         keep = self.current_code()
         tree.clear()
         tree.show_root = False
-        self._filled = set()
+        self._shown = {}
         parents: dict[int, TreeNode[NodeData]] = {}
         for theme in book.themes:
             parent = parents.get(theme.parent_id) if theme.parent_id else None
@@ -590,27 +608,51 @@ class CodebookScreen(StudyScreen):
             mark,
             (code.name, "strike dim" if code.status == "excluded" else ""),
             (f"  {code.count}", "bold cyan"),
-            (f"  {letters(code.participants)}", "dim"),
+            (f"  {letters(self.people[code.id].labels)}" if code.id in self.people else "", "dim"),
         )
 
-    def _fill(self, node: TreeNode[NodeData]) -> None:
-        data = node.data
-        if data is None or id(node) in self._filled:
-            return
-        kind, value = data
-        codes: tuple[wb.CodebookCode, ...] = ()
+    def show_people(self, people: dict[int, wb.CodeParticipants]) -> None:
+        self.people = people
+        for node in self._code_nodes(self.codes_tree.root):
+            if node.data is not None:
+                node.set_label(self.code_label(node.data[1]))
+
+    def _code_nodes(self, node: TreeNode[NodeData]) -> list[TreeNode[NodeData]]:
+        found = []
+        for child in node.children:
+            if child.data and child.data[0] == "code":
+                found.append(child)
+            elif child.children:
+                found.extend(self._code_nodes(child))
+        return found
+
+    @staticmethod
+    def _codes_of(node: TreeNode[NodeData]) -> tuple[wb.CodebookCode, ...]:
+        kind, value = node.data if node.data else ("", None)
         if kind == "theme":
-            codes = value.codes
-        elif kind in ("unthemed", "excluded"):
-            codes = value
-        else:
+            return cast(wb.CodebookTheme, value).codes
+        if kind in ("unthemed", "excluded"):
+            return cast(tuple[wb.CodebookCode, ...], value)
+        return ()
+
+    def _fill(self, node: TreeNode[NodeData]) -> None:
+        """Add the next page of a theme's codes (a tree of 20,000 leaves would be slow to build)."""
+        codes = self._codes_of(node)
+        shown = self._shown.get(id(node), 0)
+        if not codes or (shown and shown >= len(codes)):
             return
-        self._filled.add(id(node))
         for child in list(node.children):
-            if child.data and child.data[0] == "placeholder":
+            if child.data and child.data[0] in ("placeholder", "more"):
                 child.remove()
-        for code in codes:
+        page = codes[shown : shown + CODEBOOK_PAGE]
+        for code in page:
             node.add_leaf(self.code_label(code), data=("code", code))
+        shown += len(page)
+        self._shown[id(node)] = shown
+        if shown < len(codes):
+            node.add_leaf(
+                Text(f"… {len(codes) - shown:,} more codes (Enter)", style="italic dim"), data=("more", None)
+            )
 
     @on(Tree.NodeExpanded, "#codebook")
     def fill_expanded(self, event: Tree.NodeExpanded[NodeData]) -> None:
@@ -631,7 +673,9 @@ class CodebookScreen(StudyScreen):
                 elif kind in ("unthemed", "excluded"):
                     codes = value
                 if any(c.id == code_id for c in codes):
-                    self._fill(child)
+                    position = next(i for i, c in enumerate(codes) if c.id == code_id)
+                    while self._shown.get(id(child), 0) <= position:
+                        self._fill(child)
                     child.expand()
                     return next(
                         (
@@ -671,6 +715,8 @@ class CodebookScreen(StudyScreen):
     def selected(self, event: Tree.NodeSelected[NodeData]) -> None:
         if event.node.data and event.node.data[0] == "code":
             self.action_excerpts()
+        elif event.node.data and event.node.data[0] == "more" and event.node.parent is not None:
+            self._fill(event.node.parent)
 
     def action_excerpts(self) -> None:
         code = self._code()
@@ -901,11 +947,16 @@ MATRIX_COLUMNS = 40
 class MatrixScreen(StudyScreen):
     """Code × participant counts with theme subtotals; a cell opens its excerpts."""
 
-    BINDINGS = [Binding("o", "excerpts", "Excerpts of the cell", id="matrix.excerpts")]
+    BINDINGS = [
+        Binding("o", "excerpts", "Excerpts of the cell", id="matrix.excerpts"),
+        Binding("right_square_bracket", "columns(1)", "Next participants", id="matrix.next_columns"),
+        Binding("left_square_bracket", "columns(-1)", "Previous participants", id="matrix.previous_columns"),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
         self.matrix: wb.Matrix | None = None
+        self.first_column = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -915,15 +966,29 @@ class MatrixScreen(StudyScreen):
 
     def reload(self) -> None:
         super().reload()
-        self.qapp.db(wb.code_matrix, done=self.show, group="matrix", exclusive=True)
+        self.qapp.db(
+            wb.code_matrix,
+            first_column=self.first_column,
+            max_columns=MATRIX_COLUMNS,
+            done=self.show,
+            group="matrix",
+            exclusive=True,
+        )
+
+    def action_columns(self, step: int) -> None:
+        if self.matrix is None:
+            return
+        first = self.first_column + step * MATRIX_COLUMNS
+        if 0 <= first < self.matrix.participants and first != self.first_column:
+            self.first_column = first
+            self.reload()
 
     def show(self, matrix: wb.Matrix) -> None:
         self.matrix = matrix
         table = self.query_one("#matrix", DataTable)
         table.clear(columns=True)
-        columns = matrix.columns[:MATRIX_COLUMNS]
         table.add_column("code", width=44)
-        for label in columns:
+        for label in matrix.columns:
             table.add_column(split_label(label)[1] or label)
         table.add_column("total")
         rows = []
@@ -932,18 +997,20 @@ class MatrixScreen(StudyScreen):
             name = Text(_clip(row.name, 44), style=bold or "")
             cells = [
                 Text(str(n) if n else "·", style=bold or ("" if n else "dim"), justify="right")
-                for n in row.counts[: len(columns)]
+                for n in row.counts
             ]
             rows.append([name, *cells, Text(str(row.total), style="bold", justify="right")])
         table.add_rows(rows)
-        more = (
-            f" (first {MATRIX_COLUMNS} of {len(matrix.columns)} participants shown)"
-            if len(matrix.columns) > MATRIX_COLUMNS
+        shown = len(matrix.columns)
+        window = (
+            f" (participants {self.first_column + 1}–{self.first_column + shown}"
+            f" of {matrix.participants}: [ ] for more)"
+            if shown < matrix.participants
             else ""
         )
         self.query_one("#matrix-summary", Static).update(
             f"{sum(1 for r in matrix.rows if r.kind == 'code'):,} codes × "
-            f"{len(matrix.columns)} participants{more}"
+            f"{matrix.participants} participants{window}"
             "   —   Enter on a cell opens its excerpts"
         )
         table.focus()
@@ -958,14 +1025,10 @@ class MatrixScreen(StudyScreen):
         table = self.query_one("#matrix", DataTable)
         row = self.matrix.rows[table.cursor_row]
         col = table.cursor_column
-        if row.code_id is None:
+        if row.kind != "code":
             self.notify("a theme row is a subtotal: open a code's cell", severity="warning")
             return
-        participant = (
-            self.matrix.columns[col - 1]
-            if 1 <= col <= min(len(self.matrix.columns), MATRIX_COLUMNS)
-            else None
-        )
+        participant = self.matrix.columns[col - 1] if 1 <= col <= len(self.matrix.columns) else None
         who = f" by {participant}" if participant else ""
         self.app.push_screen(ExcerptsScreen(f"{row.name!r}{who}", row.name, participant))
 

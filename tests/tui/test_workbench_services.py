@@ -56,13 +56,34 @@ def test_documents_grouped_by_participant_with_progress(example_study: str) -> N
     assert [g.label for g in groups] == [f"Expert {c}" for c in "ABCDEFGHI"]
     listed = run_cli("documents", "list", "--json", db=example_study).json()
     by_title = {d["title"]: d for d in listed}
+    progress = _read(example_study, wb.document_progress)
+    assert isinstance(progress, dict)
     for group in groups:
         for doc in group.documents:
             assert doc.codings == by_title[doc.title]["codings"]
             assert doc.participant == group.label
-            # the thesis coded whole paragraphs: most of every note is coded, never more than all
-            assert 0.5 < doc.progress <= 1.0
+            assert progress[doc.id].characters == by_title[doc.title]["characters"]
     assert sum(g.codings for g in groups) == 195
+
+
+def test_progress_counts_overlapping_codings_once(empty_study: str, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("0123456789" * 10, encoding="utf-8")  # 100 characters
+    assert run_cli("import", str(notes), db=empty_study).exit_code == 0
+    for start, end in [(10, 30), (20, 40), (25, 35), (60, 70), (69, 71), (90, 100)]:
+        result = run_cli(
+            "code", "notes", "--start", str(start), "--end", str(end), "--new", "X", db=empty_study
+        )
+        assert result.exit_code == 0, result.stderr
+    # a second code on an existing span adds codings, not coverage
+    assert (
+        run_cli("code", "notes", "--start", "10", "--end", "30", "--new", "Y", db=empty_study).exit_code == 0
+    )
+    (doc,) = _read(empty_study, wb.document_overview)[0].documents  # type: ignore[index]
+    progress = _read(empty_study, wb.document_progress)[doc.id]  # type: ignore[index]
+    # [10,40) + [60,71) + [90,100) = 30 + 11 + 10
+    assert (progress.characters, progress.coded_characters) == (100, 51)
+    assert doc.codings == 7
 
 
 def test_document_text_carries_each_coding_at_its_offsets(example_study: str) -> None:
@@ -126,22 +147,28 @@ def test_codebook_tree_counts_and_letters_match_codes_list(example_study: str) -
     ]
 
 
-def test_matrix_rows_add_up_to_theme_subtotals(example_study: str, appendix: dict) -> None:
+def test_matrix_rows_add_up_to_theme_subtotals(example_study: str) -> None:
     matrix = _read(example_study, wb.code_matrix)
     assert isinstance(matrix, wb.Matrix)
-    assert matrix.columns == tuple(f"Expert {c}" for c in "ABCDEFGHI")
+    assert matrix.columns == tuple(f"Expert {c}" for c in "ABCDEFGHI") and matrix.participants == 9
     subtotal: wb.MatrixRow | None = None
     parts: list[wb.MatrixRow] = []
     for row in [*matrix.rows, None]:
         if row is None or row.kind == "theme":
             if subtotal is not None:
                 assert subtotal.counts == tuple(sum(r.counts[i] for r in parts) for i in range(9))
+                assert subtotal.total == sum(r.total for r in parts)
             subtotal, parts = row, []
         else:
             parts.append(row)
     assert sum(r.total for r in matrix.rows if r.kind == "code") == 195
     cell = next(r for r in matrix.rows if r.name == "Dactyloscopy")
     assert cell.counts[matrix.columns.index("Expert E")] == 1
+    # a window of participants: the same cells, fewer columns, totals over everyone
+    window = _read(example_study, wb.code_matrix, first_column=4, max_columns=2)
+    assert window.columns == ("Expert E", "Expert F")  # type: ignore[attr-defined]
+    same = next(r for r in window.rows if r.name == "Dactyloscopy")  # type: ignore[attr-defined]
+    assert same.counts == (1, 0) and same.total == cell.total
 
 
 def test_search_finds_cyrillic_and_kazakh_words_with_their_codes(russian_study: str) -> None:
