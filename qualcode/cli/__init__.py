@@ -164,7 +164,7 @@ def _register() -> None:
     for module in (study_cmds, records, coding_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
-    from qualcode.cli import consolidate_cmds  # noqa: F401  (adds `codes similar|merge|...`)
+    import qualcode.cli.consolidate_cmds  # noqa: F401  (adds `codes similar|merge|...`)
     from qualcode.cli import tui_cmds
 
     cli.add_command(tui_cmds.tui)

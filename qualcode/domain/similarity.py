@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz.distance import Indel
 
 DEFAULT_THRESHOLD = 88.0
+_PREFIX = 4
 
 # Latin letters that look like Cyrillic ones, and back (a mixed-script token is read in the
 # script most of its letters are in).
@@ -55,18 +55,27 @@ _RU_ENDINGS = sorted(
     key=len,
     reverse=True,
 )
-# Kazakh plural, possessive and case suffixes (folded to Russian letters, as the words are
-# when they are cut), stripped repeatedly: Kazakh stacks them.
-_KK_SUFFIXES = sorted(
-    {
-        suffix.translate(_KAZAKH_FOLD)
-        for suffix in (
-            "лар лер дар дер тар тер ның нің дың дің тың тің ға ге қа ке на не да де та те нда нде "
-            "дан ден тан тен нан нен ды ді ты ті ны ні сы сі ы і ын ін мен бен пен"
-        ).split()
-    },
-    key=len,
-    reverse=True,
+# Kazakh suffixes by slot, outermost first: case, then possessive, then plural (a word is
+# root + plural + possessive + case). Folded to Russian letters, as words are when they are cut.
+
+
+def _slot(words: str) -> tuple[str, ...]:
+    return tuple(sorted({w.translate(_KAZAKH_FOLD) for w in words.split()}, key=len, reverse=True))
+
+
+# A word without Kazakh letters still reads as Kazakh when it ends in a plural, or a vowel and
+# a possessive or a three-letter case suffix ("квоталары", "интеграциясы", "бюрократиядан").
+_KAZAKH_ENDING = re.compile(
+    "(?:лар|лер|дар|дер|тар|тер)(?:ы|и|сы|си)?(?:ды|ди|ты|ти|ны|ни|дын|дин|тын|тин|нын|нин|га|ге|ка|ке|да|де|та|те|дан|ден|тан|тен)?$"
+    "|[аеиоуыэюя](?:сы|си|дан|ден|тан|тен|нан|нен|нын|нин|дын|дин|тын|тин|нда|нде)$"
+)
+_KK_SLOTS = (
+    _slot(
+        "ның нің дың дің тың тің ға ге қа ке на не да де та те нда нде дан ден тан тен нан нен "
+        "ды ді ты ті ны ні ын ін мен бен пен"
+    ),
+    _slot("сы сі ы і"),
+    _slot("лар лер дар дер тар тер"),
 )
 _EN_SPELLING = (
     ("isation", "ization"),
@@ -121,14 +130,12 @@ def _strip_russian(token: str) -> str:
 
 
 def _strip_kazakh(token: str) -> str:
-    for _ in range(3):
-        for suffix in _KK_SUFFIXES:
+    for slot in _KK_SLOTS:
+        for suffix in slot:
             # Two letters may stay: "үйлер" -> "үй" (house).
             if token.endswith(suffix) and len(token) - len(suffix) >= 2:
                 token = token[: -len(suffix)]
                 break
-        else:
-            break
     return token
 
 
@@ -137,10 +144,14 @@ def _stem(token: str) -> str:
     if token.isdigit():
         return token
     if _CYRILLIC.search(token):
-        # Folded first, so a Kazakh word typed on a Russian keyboard stems like the original;
-        # Kazakh suffixes then Russian endings, on every Cyrillic word: both names of a pair
-        # are cut the same way, which is all matching needs.
-        return _strip_russian(_strip_kazakh(token.translate(_KAZAKH_FOLD)))
+        # Folded first, so a Kazakh word typed on a Russian keyboard stems like the original.
+        # Kazakh suffixes only on words that look Kazakh: Russian words ending in "-та" or
+        # "-мен" are not Kazakh case forms.
+        kazakh = bool(_KAZAKH_LETTERS.intersection(token))
+        token = token.translate(_KAZAKH_FOLD)
+        if kazakh or _KAZAKH_ENDING.search(token):
+            token = _strip_kazakh(token)
+        return _strip_russian(token)
     if token.isascii():
         return _stem_english(token)
     return token
@@ -285,38 +296,54 @@ class Cluster:
     min_score: float
 
 
-def _deletions(token: str) -> Iterable[str]:
-    for i in range(len(token)):
-        yield token[:i] + token[i + 1 :]
+@lru_cache(maxsize=50_000)
+def _deletions(token: str) -> tuple[str, ...]:
+    return tuple({token[:i] + token[i + 1 :] for i in range(len(token))})
 
 
 def _blocking_keys(key: NameKey) -> set[int]:
-    keys: set[int] = {hash(("~", key.squeezed))}
-    # Stemmed and unstemmed words share one key space: where stemming changed nothing the
-    # keys coincide and cost nothing twice.
-    for tokens in {key.tokens, key.words}:
-        ordered = sorted(tokens)
-        keys.add(hash(tuple(ordered)))
-        for i, token in enumerate(ordered):
-            if len(token) < 3:
-                continue
-            rest = ordered[:i] + ordered[i + 1 :]
-            for variant in set(_deletions(token)):
-                keys.add(hash(tuple(sorted((*rest, variant)))))
+    """Names sharing a key are scored; the keys stand for "the same words up to one typo".
+
+    Per stemmed word: the other words plus this word, and plus each one-letter deletion of it
+    (SymSpell's deletion neighbourhood), so one changed, dropped, doubled or swapped letter in
+    one word still meets, in any word order. Also the bare letters in order and each one-letter
+    deletion of them (a space typed in the wrong place, a typo the stemmer cut differently, two
+    typos that a deletion on each side undoes), the unstemmed words, and the stems cut to four
+    letters (forms the stemmer left apart).
+    """
+    keys = {hash(("^", *sorted(t[:_PREFIX] for t in key.tokens)))}
+    bare = key.squeezed
+    keys.add(hash(("~", bare)))
+    keys.update(hash(("~", bare[:i] + bare[i + 1 :])) for i in range(len(bare)))
+    keys.add(hash(("w", *sorted(key.words))))
+    ordered = sorted(key.tokens)
+    for i, token in enumerate(ordered):
+        rest = " ".join(ordered[:i] + ordered[i + 1 :]) + "\x1f"
+        keys.add(hash(rest + token))
+        if len(token) >= 3:
+            keys.update(hash(rest + variant) for variant in _deletions(token))
     return keys
 
 
 def candidate_pairs(keys: Sequence[NameKey]) -> set[tuple[int, int]]:
     """Index pairs (i < j) that share a blocking key; never all pairs."""
-    buckets: dict[int, list[int]] = defaultdict(list)
+    # Most keys belong to one name only: such a bucket holds the bare index, and becomes a
+    # list at its second member (a list per key would double the memory at 20,000 names).
+    buckets: dict[int, int | list[int]] = {}
     for index, key in enumerate(keys):
         if not key.tokens:
             continue
         for block in _blocking_keys(key):
-            buckets[block].append(index)
+            held = buckets.get(block)
+            if held is None:
+                buckets[block] = index
+            elif isinstance(held, int):
+                buckets[block] = [held, index]
+            else:
+                held.append(index)
     pairs: set[tuple[int, int]] = set()
     for members in buckets.values():
-        if len(members) < 2:
+        if isinstance(members, int):
             continue
         for x in range(len(members)):
             for y in range(x + 1, len(members)):

@@ -77,7 +77,6 @@ def test_labelled_pairs_precision_and_recall() -> None:
         ("Digitalisation", ("digitalization",)),
         ("Жильё", normalise_name("жилье")),
         ("Miграция", normalise_name("Миграция")),  # Latin M and i in a Cyrillic word
-        ("Жұмыс рұқсаты", normalise_name("Жумыс руксаты")),  # Kazakh on a Russian keyboard
         ("of", ("of",)),  # nothing but a function word: kept
     ],
 )
@@ -91,6 +90,7 @@ def test_scores_follow_what_a_researcher_means() -> None:
     assert pair_score("Skilled specialists", "Unskilled specialists") < DEFAULT_THRESHOLD
     assert pair_score("Законная миграция", "Незаконная миграция") < DEFAULT_THRESHOLD
     assert pair_score("Human trafficking", "Human traficking") >= DEFAULT_THRESHOLD
+    assert pair_score("Жұмыс рұқсаты", "Жумыс руксаты") >= DEFAULT_THRESHOLD  # Kazakh, Russian keyboard
     assert pair_score("Human trafficking", "Human trafficking problem") < DEFAULT_THRESHOLD
     assert pair_score("a", "b") == pair_score("b", "a")
 
