@@ -1164,41 +1164,35 @@ class HelpScreen(ModalScreen[None]):
 
 def export_commands(app: Any) -> list[PaletteCommand]:
     """Palette entries for the exports: each asks for a file and runs the export in a worker."""
-    kinds = [
-        ("codebook", "Export the codebook (Appendix B)", "codebook.xlsx"),
-        ("participants", "Export the participants table (Appendix A)", "participants.xlsx"),
-        ("matrix", "Export the code × participant matrix", "matrix.xlsx"),
-        ("project", "Export a REFI-QDA project (.qdpx)", "study.qdpx"),
-    ]
+    from qualcode.tui.exports import DEFAULT_FILES, SUFFIXES
+
+    titles = {
+        "codebook": "Export the codebook (Appendix B)",
+        "participants": "Export the participants table (Appendix A)",
+        "matrix": "Export the code × participant matrix",
+        "project": "Export a REFI-QDA project (.qdpx)",
+    }
     return [
-        PaletteCommand(title, f"writes {default} (asks where)", partial(ask_export, app, kind, default))
-        for kind, title, default in kinds
+        PaletteCommand(
+            title, f"writes {', '.join(SUFFIXES[kind])} (asks where)", partial(ask_export, app, kind)
+        )
+        for kind, title in titles.items()
+        if kind in DEFAULT_FILES
     ]
 
 
-def ask_export(app: Any, kind: str, default: str) -> None:
+def ask_export(app: Any, kind: str) -> None:
     from pathlib import Path
 
-    def chosen(path: str | None) -> None:
-        if not path or not path.strip():
-            return
-        target = Path(path.strip()).expanduser()
-        try:
-            from qualcode.services import reports  # type: ignore[attr-defined, unused-ignore]
-        except ImportError:
-            app.notify(
-                "exports need qualcode.services.reports, which this build does not have", severity="error"
-            )
-            return
-        service = getattr(reports, f"export_{kind}", None)
-        if service is None:
-            app.notify(f"this build cannot export {kind} yet", severity="error")
-            return
-        app.db(
-            service,
-            target,
-            write=False,
-            done=lambda _r: app.notify(f"wrote {target}", title="export", markup=False),
-        )
+    from qualcode.tui.exports import DEFAULT_FILES, Exported, export_file
 
-    app.push_screen(PromptScreen(f"Export {kind} to which file?", str(Path.cwd() / default)), chosen)
+    def written(result: Exported) -> None:
+        app.notify(f"wrote {result.path}: {result.summary}", title="export", markup=False)
+
+    def chosen(path: str | None) -> None:
+        if path and path.strip():
+            app.db(export_file, kind, Path(path.strip()).expanduser(), done=written)
+
+    app.push_screen(
+        PromptScreen(f"Export {kind} to which file?", str(Path.cwd() / DEFAULT_FILES[kind])), chosen
+    )

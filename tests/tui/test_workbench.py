@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from textual.widgets import Input
 
 from qualcode.services import workbench as wb
 from qualcode.tui.picker import PickerScreen
@@ -232,3 +235,26 @@ async def test_ctrl_q_quits_cleanly(example_study: str) -> None:
         await press(pilot, "enter")
         await pilot.press("ctrl+q")
     assert app.return_code == 0
+
+
+@run_async
+async def test_exports_from_the_palette(example_study: str, tmp_path: Path) -> None:
+    app = workbench(example_study)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for kind, name in [
+            ("participants", "appendix-a.md"),
+            ("codebook", "appendix-b.csv"),
+            ("matrix", "m.txt"),
+        ]:
+            await press(pilot, "ctrl+p")
+            await type_text(pilot, f"export the {kind}")
+            await press(pilot, "enter")
+            app.screen.query_one(Input).value = str(tmp_path / name)
+            await press(pilot, "enter")
+    appendix_a = (tmp_path / "appendix-a.md").read_text(encoding="utf-8")
+    assert all(f"Expert ({c})" in appendix_a for c in "ABCDEFGHI")
+    appendix_b = (tmp_path / "appendix-b.csv").read_text(encoding="utf-8")
+    assert "Dactyloscopy" in appendix_b and "Human trafficking" in appendix_b
+    assert not (tmp_path / "m.txt").exists()  # a matrix is .xlsx, .md or .csv: refused, said so
+    assert any(sev == "error" and "matrix export writes" in msg for sev, msg in notifications(app))
