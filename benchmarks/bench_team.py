@@ -1,15 +1,16 @@
-"""A team coding at once: 8 coder processes on one PostgreSQL study, one transaction per coding.
+"""A team coding at once: 8 coder processes on one study, one transaction per coding.
 
 Each coder process runs the coding service (``code_span``: resolve the document, the span and
 the code under a shared lock, insert-or-ignore the segment and the coding, log the event) in a
 loop over its own lines of one document, all eight on the same 50 codes. Reported: codings per
 second over the whole run and the 95th-percentile latency of one coding.
 
-Floor, measured in the same run: 8 processes of bare psycopg, one INSERT into ``coding`` per
-transaction (segment, code and coder ids known in advance) on the same server — the least one
-committed coding per transaction can cost.
+Floor, measured in the same run: 8 processes of the bare driver (psycopg; sqlite3 with the same
+pragmas and BEGIN IMMEDIATE), one INSERT into a coding-shaped table per transaction (ids known in
+advance) on the same database — the least one committed coding per transaction can cost.
 
-Needs QUALCODE_BENCH_DATABASE_URL or QUALCODE_TEST_DATABASE_URL; without one it reports nothing.
+PostgreSQL (the team case) needs QUALCODE_BENCH_DATABASE_URL or QUALCODE_TEST_DATABASE_URL; one
+SQLite file is measured always.
 
     python -m benchmarks.run team --scale thesis
 """
@@ -19,13 +20,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import Row, pg_scratch_url
+from benchmarks.common import Row, pg_scratch_url, scratch_dir
 
 CODERS = 8
 PER_CODER = {"thesis": 100, "lab": 300, "large": 1000}
@@ -56,6 +58,14 @@ def _libpq(db: str) -> str:
 
 
 def _floor_setup(db: str) -> None:
+    if "://" not in db:
+        with sqlite3.connect(db) as lite:
+            lite.execute(
+                "CREATE TABLE floor_coding (id INTEGER PRIMARY KEY, segment_id INTEGER NOT NULL, "
+                "code_id INTEGER NOT NULL, coder_id INTEGER NOT NULL, created_at TEXT NOT NULL, "
+                "UNIQUE (segment_id, code_id, coder_id))"
+            )
+        return
     import psycopg
 
     with psycopg.connect(_libpq(db), autocommit=True) as conn:
@@ -99,7 +109,31 @@ def _worker_code(db: str, coder: str, first: int, count: int) -> dict[str, Any]:
     return {"latencies": latencies, "from": first_at, "to": time.time()}
 
 
+def _worker_floor_sqlite(db: str, coder_id: int, first: int, count: int) -> dict[str, Any]:
+    # As qualcode's engine does: WAL, synchronous=FULL, BEGIN IMMEDIATE, 30 s busy timeout.
+    conn = sqlite3.connect(db, timeout=30, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    latencies = []
+    first_at = time.time()
+    for j in range(first, first + count):
+        began = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(
+            "INSERT OR IGNORE INTO floor_coding (segment_id, code_id, coder_id, created_at) "
+            "VALUES (?, ?, ?, datetime('now'))",
+            (j, j % len(CODE_NAMES), coder_id),
+        )
+        conn.execute("COMMIT")
+        latencies.append(time.perf_counter() - began)
+    last_at = time.time()
+    conn.close()
+    return {"latencies": latencies, "from": first_at, "to": last_at}
+
+
 def _worker_floor(db: str, coder_id: int, first: int, count: int) -> dict[str, Any]:
+    if "://" not in db:
+        return _worker_floor_sqlite(db, coder_id, first, count)
     import psycopg
 
     latencies = []
@@ -160,6 +194,9 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def _count(db: str, table: str) -> int:
+    if "://" not in db:
+        with sqlite3.connect(db) as lite:
+            return int(lite.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
     import psycopg
 
     with psycopg.connect(_libpq(db)) as conn:
@@ -167,17 +204,14 @@ def _count(db: str, table: str) -> int:
         return int(row[0]) if row else 0
 
 
-def run(scale: str) -> list[Row]:
+def _measure(db: str, scale: str, where: str, floor: str) -> Row:
     per_coder = PER_CODER[scale]
     total = CODERS * per_coder
-    with pg_scratch_url() as db:
-        if db is None:
-            return []
-        _setup(db, total)
-        _floor_setup(db)
-        wall, latencies = _run_processes("code", db, per_coder)
-        floor_wall, floor_latencies = _run_processes("floor", db, per_coder)
-        stored, floor_stored = _count(db, "coding"), _count(db, "floor_coding")
+    _setup(db, total)
+    _floor_setup(db)
+    wall, latencies = _run_processes("code", db, per_coder)
+    floor_wall, floor_latencies = _run_processes("floor", db, per_coder)
+    stored, floor_stored = _count(db, "coding"), _count(db, "floor_coding")
     note = (
         f"{total / wall:,.0f} codings/s, per coding p50 {_pct(latencies, 0.5) * 1000:.1f} ms, "
         f"p95 {_pct(latencies, 0.95) * 1000:.1f} ms; floor {total / floor_wall:,.0f}/s, "
@@ -185,17 +219,28 @@ def run(scale: str) -> list[Row]:
     )
     if stored != total or floor_stored != total:
         note += f"; STORED {stored} and {floor_stored} of {total}"
-    return [
-        Row(
-            "team",
-            scale,
-            f"{CODERS} coders x {per_coder} codings, PostgreSQL",
-            wall,
-            floor_wall,
-            "8 processes of bare psycopg INSERT + COMMIT",
-            note,
+    return Row(
+        "team", scale, f"{CODERS} coders x {per_coder} codings, {where}", wall, floor_wall, floor, note
+    )
+
+
+def run(scale: str) -> list[Row]:
+    rows = []
+    with pg_scratch_url() as db:
+        if db is not None:
+            rows.append(
+                _measure(db, scale, "PostgreSQL", f"{CODERS} processes of bare psycopg INSERT + COMMIT")
+            )
+    with scratch_dir() as folder:
+        rows.append(
+            _measure(
+                str(folder / "team.qualcode"),
+                scale,
+                "one SQLite file",
+                f"{CODERS} processes of bare sqlite3 BEGIN IMMEDIATE + INSERT + COMMIT",
+            )
         )
-    ]
+    return rows
 
 
 def main(argv: list[str]) -> None:
