@@ -48,7 +48,7 @@ class _Styles:
         self.wrap_centre = Alignment(wrap_text=True, vertical="top", horizontal="center")
         self.centre = Alignment(horizontal="center", vertical="top")
         self.line_height = size * 1.28  # points per wrapped line (Excel: 12.75 for 10 pt)
-        self._cache: dict[tuple[int, int, int, int], Any] = {}
+        self._cache: dict[tuple[int, int, int, int], tuple[Any, tuple[Any, ...]]] = {}
 
     def cell(
         self,
@@ -64,8 +64,8 @@ class _Styles:
         after that: openpyxl hashes a Font on every assignment, which costs more than the write."""
         key = (id(font), id(alignment), id(fill), id(border))
         cell = WriteOnlyCell(ws, value=value)
-        style = self._cache.get(key)
-        if style is None:
+        cached = self._cache.get(key)
+        if cached is None:
             cell.font = font
             if alignment is not None:
                 cell.alignment = alignment
@@ -73,9 +73,10 @@ class _Styles:
                 cell.fill = fill
             if border is not None:
                 cell.border = border
-            self._cache[key] = copy(cell._style)
+            # The style objects stay referenced here, so their ids cannot be reused by others.
+            self._cache[key] = (copy(cell._style), (font, alignment, fill, border))
         else:
-            cell._style = copy(style)
+            cell._style = copy(cached[0])
         return cell
 
     def height(self, texts_and_widths: Sequence[tuple[str, float]]) -> float:
