@@ -127,6 +127,11 @@ def _table_order() -> list[str]:
     return [t.name for t in Base.metadata.sorted_tables]  # parents before children
 
 
+def _self_links(table: Table) -> list[str]:
+    """Columns of ``table`` that reference ``table`` itself."""
+    return [fk.parent.name for fk in table.foreign_keys if fk.column.table is table]
+
+
 def revert(session: Session, event: Event) -> dict[str, Any]:
     """Put back the rows ``event`` changed; refuse if a later change altered the same values.
 
@@ -179,7 +184,19 @@ def revert(session: Session, event: Event) -> dict[str, Any]:
             if tname == name and after is None and before is not None
         ]
         if restored:
-            session.execute(insert(table), restored)
+            # A row may point at another row of its own table (a sub-theme at its theme, a
+            # merged code at its survivor): insert without those links, then set them.
+            links = _self_links(table)
+            session.execute(insert(table), [{**r, **{c: None for c in links}} for r in restored])
+            for column in links:
+                linked = [{"row_id": r["id"], "v": r[column]} for r in restored if r[column] is not None]
+                if linked:
+                    session.execute(
+                        update(table)
+                        .where(table.c.id == bindparam("row_id"))
+                        .values({column: bindparam("v")}),
+                        linked,
+                    )
     for name in order:
         table = Base.metadata.tables[name]
         by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
@@ -201,6 +218,12 @@ def revert(session: Session, event: Event) -> dict[str, Any]:
         table = Base.metadata.tables[name]
         doomed = [r[1] for r in rows if r[0] == name and r[2] is None and r[3] is not None]
         doomed += created_ids.get(name, [])
+        for column in _self_links(table) if doomed else []:
+            # SQLite checks a RESTRICT link row by row inside one DELETE: unlink first.
+            for i in range(0, len(doomed), _CHUNK):
+                session.execute(
+                    update(table).where(table.c.id.in_(doomed[i : i + _CHUNK])).values({column: None})
+                )
         for i in range(0, len(doomed), _CHUNK):
             session.execute(delete(table).where(table.c.id.in_(doomed[i : i + _CHUNK])))
     session.flush()
