@@ -235,6 +235,7 @@ class DocumentsScreen(StudyScreen):
                 )
                 self.row_documents.append(doc.id)
         table.add_rows(rows)
+        self.qapp.loaded()
         codings = sum(g.codings for g in self.groups)
         self.query_one("#documents-summary", Static).update(
             f"{docs} documents · {sum(1 for g in self.groups if g.label)} participants · {codings:,} codings"
@@ -347,6 +348,7 @@ class ReaderScreen(StudyScreen):
             selection = self.selection if not first_load else passages.first(self.units.sentences)
         self.view.show(document, selection)
         self.view.focus()
+        self.qapp.loaded()
 
     # --- the side panel -----------------------------------------------------------------------
 
@@ -616,6 +618,7 @@ class CodebookScreen(StudyScreen):
         for node in self._code_nodes(self.codes_tree.root):
             if node.data is not None:
                 node.set_label(self.code_label(node.data[1]))
+        self.qapp.loaded()
 
     def _code_nodes(self, node: TreeNode[NodeData]) -> list[TreeNode[NodeData]]:
         found = []
