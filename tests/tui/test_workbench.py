@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import Input
+from textual.widgets import Input, OptionList
 
 from qualcode.services import workbench as wb
 from qualcode.tui.picker import PickerScreen
@@ -258,3 +258,46 @@ async def test_exports_from_the_palette(example_study: str, tmp_path: Path) -> N
     assert "Dactyloscopy" in appendix_b and "Human trafficking" in appendix_b
     assert not (tmp_path / "m.txt").exists()  # a matrix is .xlsx, .md or .csv: refused, said so
     assert any(sev == "error" and "matrix export writes" in msg for sev, msg in notifications(app))
+
+
+@run_async
+async def test_codebook_exclude_include_theme_and_similar_clusters(example_study: str) -> None:
+    # a near-duplicate for the suggestions: "Digitalization" beside the thesis's "Digitalisation"
+    quote = _segments(example_study, "Dactyloscopy")[0]
+    coded = run_cli(
+        "code", quote["document"], "--start", str(quote["start"]), "--end", str(quote["end"]),
+        "--new", "Digitalization", db=example_study,
+    )  # fmt: skip
+    assert coded.exit_code == 0, coded.stderr
+    app = workbench(example_study)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "2")
+        book = app.screen
+        assert isinstance(book, CodebookScreen)
+        first = book.codes_tree.cursor_node
+        assert first is not None and first.data is not None
+        name = first.data[1].name
+        await press(pilot, "x")
+        await type_text(pilot, "outside the research questions")
+        await press(pilot, "enter")
+        codes = _codes(example_study)
+        assert codes[name]["status"] == "excluded"
+        book.reveal_code(first.data[1].id)
+        await settle(pilot)
+        await press(pilot, "x")  # on an excluded code: include it again
+        assert _codes(example_study)[name]["status"] == "active"
+        await press(pilot, "t")
+        await press(pilot, "end", "enter")  # the last theme
+        assert _codes(example_study)[name]["theme"] == "Impact of immigration of foreigners"
+        await press(pilot, "s")
+        clusters = app.screen.clusters  # type: ignore[attr-defined]
+        pair = next(c for c in clusters if "Digitalization" in c.codes)
+        assert set(pair.codes) == {"Digitalisation", "Digitalization"}
+        app.screen.query_one("#clusters", OptionList).highlighted = clusters.index(pair)
+        await press(pilot, "a")
+    codes = _codes(example_study)
+    merged = [n for n in ("Digitalisation", "Digitalization") if codes[n]["status"] == "merged"]
+    assert len(merged) == 1
+    survivor = pair.suggested
+    assert codes[survivor]["count"] == 2 and codes[survivor]["status"] == "active"
