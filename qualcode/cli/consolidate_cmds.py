@@ -29,7 +29,9 @@ def codes_similar(app: AppContext, threshold: float | None, as_json: bool) -> No
     Names are compared after folding case, punctuation, hyphens, plurals and common endings
     (English, Russian, Kazakh), word order, ё/е and Latin letters typed in Cyrillic words; a
     typo costs little, a different word a lot. Every pair in a cluster scores at least the
-    threshold; the survivor is the code with most codings.
+    threshold; the survivor is the code with most codings. Only names that share their words
+    up to a typo or a word form are compared, so a lower threshold loosens the score, not the
+    search.
 
     \b
     Examples:

@@ -31,6 +31,7 @@ class FunnelReport:
     excluded_codes: int
     merges: list[MergeStep] = field(default_factory=list)
     exclusions: list[ExclusionStep] = field(default_factory=list)
+    unused_codes: int = 0  # codebook entries not applied yet: in no count above
 
     @property
     def recurring_combined(self) -> int:
@@ -61,6 +62,8 @@ class FunnelReport:
             for x in self.exclusions:
                 when = f", {x.at[:10]}" if x.at else ""
                 lines.append(f"  {x.code} ({x.by or 'unknown'}{when}) - {x.reason}")
+        if self.unused_codes:
+            lines += ["", f"Not counted: {self.unused_codes} code(s) in the codebook with no codings yet."]
         return lines
 
     def as_dict(self) -> dict[str, Any]:
@@ -76,5 +79,6 @@ class FunnelReport:
             "exclusions": [
                 {"code": x.code, "by": x.by, "at": x.at, "reason": x.reason} for x in self.exclusions
             ],
+            "unused_codes": self.unused_codes,
             "paragraph": self.paragraph,
         }

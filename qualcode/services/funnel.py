@@ -21,12 +21,19 @@ def _at(moment: datetime) -> str:
 
 def study_funnel(uow: UnitOfWork) -> FunnelReport:
     """Applications (codings, counting those a merge folded into a coding already there),
-    unique codes (not merged), kept and excluded, and every merge and exclusion in force."""
+    unique codes (not merged, applied at least once), kept and excluded, and every merge and
+    exclusion in force."""
     s = uow.session
     codings = s.scalar(select(func.count(Coding.id))) or 0
-    by_status = dict(s.execute(select(Code.status, func.count(Code.id)).group_by(Code.status)).all())
+    # Codes count when the data holds them: a codebook entry nobody has applied yet is not
+    # one of the study's codes (reported apart as unused).
+    applied = select(Coding.id).where(Coding.code_id == Code.id).exists()
+    by_status = dict(
+        s.execute(select(Code.status, func.count(Code.id)).where(applied).group_by(Code.status)).all()
+    )
     kept = by_status.get(CodeStatus.ACTIVE, 0)
     excluded = by_status.get(CodeStatus.EXCLUDED, 0)
+    unused = s.scalar(select(func.count(Code.id)).where(Code.status != CodeStatus.MERGED, ~applied)) or 0
 
     names = dict(s.execute(select(Code.id, Code.name)).all())
     coders = dict(s.execute(select(Coder.id, Coder.name)).all())
@@ -60,15 +67,13 @@ def study_funnel(uow: UnitOfWork) -> FunnelReport:
     exclusions: list[ExclusionStep] = []
     for code_id, name, reason in s.execute(
         select(Code.id, Code.name, Code.exclusion_reason)
-        .where(Code.status == CodeStatus.EXCLUDED)
+        .where(Code.status == CodeStatus.EXCLUDED, applied)
         .order_by(Code.id)
     ).all():
         found = exclusion_events.get(code_id)
         if found is None:  # excluded outside the log (an imported codebook, say)
             exclusions.append(ExclusionStep(name, None, "", reason))
         else:
-            exclusions.append(
-                ExclusionStep(name, coders.get(found.coder_id or -1), _at(found.at), reason)
-            )
+            exclusions.append(ExclusionStep(name, coders.get(found.coder_id or -1), _at(found.at), reason))
     exclusions.sort(key=lambda x: (x.at, x.code))
-    return FunnelReport(codings + folded, kept + excluded, kept, excluded, merges, exclusions)
+    return FunnelReport(codings + folded, kept + excluded, kept, excluded, merges, exclusions, unused)

@@ -125,3 +125,23 @@ def test_bad_input_exits_2_and_leaves_the_study_unchanged(
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert snapshot(db) == before and table_counts(db) == counts
+
+
+def test_codes_nobody_applied_are_not_in_the_funnel_counts(empty_study: str) -> None:
+    from sqlalchemy import insert
+
+    from qualcode.db.engine import locate
+    from qualcode.db.models import Code
+    from qualcode.db.schema import open_study
+
+    db = empty_study
+    _study(db)
+    opened = open_study(locate(db))
+    try:
+        with opened.engine.begin() as conn:  # a codebook entry, as import-codebook leaves one
+            conn.execute(insert(Code).values(name="Planned, not yet applied"))
+    finally:
+        opened.engine.dispose()
+    funnel = run_cli("funnel", "--json", db=db).json()
+    assert (funnel["applications"], funnel["unique_codes"], funnel["unused_codes"]) == (6, 5, 1)
+    assert "1 code(s) in the codebook with no codings yet" in run_cli("funnel", db=db).stdout
