@@ -76,6 +76,7 @@ def resolve_code_ids(
         rows += session.execute(
             select(Code.name, Code.id, Code.status, Code.merged_into_id)
             .where(Code.name.in_(wanted[i : i + _BATCH]))
+            .order_by(Code.id)  # lock in id order, as merges do, so the two never deadlock
             .with_for_update(read=True)
         ).all()
     ids: dict[str, int] = {}
