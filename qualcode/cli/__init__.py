@@ -159,27 +159,31 @@ def cli(ctx: click.Context, db: str | None, coder: str | None, debug: bool, blin
 
 
 def _register() -> None:
-    from qualcode.cli import coding_cmds, records, study_cmds
+    # Order matters only for modules that add subcommands to another module's group
+    # (consolidate_cmds and report_cmds to `codes`/`themes`, import_cmds to `participants`).
+    from qualcode.cli import (
+        coding_cmds,
+        consolidate_cmds,
+        import_cmds,
+        records,
+        report_cmds,
+        study_cmds,
+        team_cmds,
+        tui_cmds,
+    )
 
-    for module in (study_cmds, records, coding_cmds):
+    for module in (
+        study_cmds,
+        records,
+        coding_cmds,
+        consolidate_cmds,
+        import_cmds,
+        report_cmds,
+        team_cmds,
+        tui_cmds,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
-    import qualcode.cli.consolidate_cmds  # noqa: F401  (adds `codes similar|merge|...`)
-    from qualcode.cli import tui_cmds
-
-    cli.add_command(tui_cmds.tui)
-    from qualcode.cli import import_cmds  # after records: it adds `participants import`
-
-    for command in import_cmds.COMMANDS:
-        cli.add_command(command)
-    from qualcode.cli import team_cmds
-
-    for command in team_cmds.COMMANDS:
-        cli.add_command(command)
-    from qualcode.cli import report_cmds  # also adds `themes move|rename`, `codes example`
-
-    for command in report_cmds.COMMANDS:
-        cli.add_command(command)
 
 
 _register()

@@ -45,7 +45,7 @@ def example(app: AppContext, study: str) -> None:
     Example:
       qualcode example thesis.qualcode && qualcode --db thesis.qualcode codes list
     """
-    summary = build_example_at(study, app.coder)
+    summary = build_example_at(study)
     click.echo(
         f"built the thesis study at {study}: {summary.participants} participants, "
         f"{summary.documents} documents, {summary.themes} themes, {summary.codes} codes, "
@@ -53,8 +53,11 @@ def example(app: AppContext, study: str) -> None:
     )
 
 
-def build_example_at(study: str, coder: str | None) -> ExampleSummary:
-    """Create STUDY and fill it with the bundled example (removed again if that fails)."""
+def build_example_at(study: str) -> ExampleSummary:
+    """Create STUDY and fill it with the bundled example (removed again if that fails).
+
+    The published codings are credited to the thesis team, whoever builds the study.
+    """
     from qualcode.db.engine import locate
     from qualcode.db.schema import create_study
     from qualcode.io.example import read_example_bundle
@@ -65,7 +68,7 @@ def build_example_at(study: str, coder: str | None) -> ExampleSummary:
     location = locate(study)
     opened = create_study(location, EXAMPLE_TITLE)
     try:
-        with unit_of_work(opened, coder=coder or EXAMPLE_CODER) as uow:
+        with unit_of_work(opened, coder=EXAMPLE_CODER) as uow:
             return build_example_study(uow, bundle)
     except BaseException:
         opened.engine.dispose()
@@ -106,7 +109,7 @@ def demo(app: AppContext, fresh: bool, no_open: bool) -> None:
         for suffix in ("", "-wal", "-shm"):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
     if not path.exists():
-        build_example_at(str(path), app.coder)
+        build_example_at(str(path))
     if no_open or not (sys.stdin.isatty() and sys.stdout.isatty()):
         click.echo(f"the demo study is at {path}")
         return

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from qualcode.db.engine import StudyLocation, create_private_file, make_engine
-from qualcode.db.models import Base, Study
+from qualcode.db.models import Base, Study, table_of
 from qualcode.db.search import create_search_objects, is_search_object
 from qualcode.domain.errors import QualcodeError, StudyVersionError
 
@@ -117,7 +117,7 @@ def create_study(location: StudyLocation, title: str) -> OpenedStudy:
             )
             conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": HEAD_REVISION})
             conn.execute(
-                Study.__table__.insert().values(
+                table_of(Study).insert().values(
                     title=title, research_questions="", created_at=datetime.now(UTC)
                 )
             )

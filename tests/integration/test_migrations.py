@@ -141,10 +141,10 @@ def test_an_older_sqlite_study_is_backed_up_then_upgraded(tmp_path: Path, revisi
 
 
 @pytest.mark.postgresql
+@pytest.mark.parametrize("study_url", ["postgresql"], indirect=True)
 @pytest.mark.parametrize("revision", OLDER)
 def test_an_older_postgresql_study_is_refused_until_db_upgrade(study_url: str, revision: str) -> None:
-    if locate(study_url).is_sqlite:
-        pytest.skip("PostgreSQL only")
+    assert not locate(study_url).is_sqlite
     _migrate_empty(study_url, revision)
     with pytest.raises(StudyVersionError, match="qualcode db upgrade"):
         open_study(locate(study_url))
