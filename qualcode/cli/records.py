@@ -5,12 +5,15 @@ from __future__ import annotations
 import glob
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from qualcode.cli import AppContext, emit_json, emit_table
 from qualcode.domain.errors import QualcodeError
+
+if TYPE_CHECKING:
+    from qualcode.domain.imported import ImportedDocument
 
 pass_app = click.make_pass_decorator(AppContext)
 
@@ -172,7 +175,7 @@ def import_cmd(
     from qualcode.io.pseudonyms import PseudonymKey
     from qualcode.io.readers import DOCUMENT_SUFFIXES, read_document
     from qualcode.io.transcripts import read_speaker_map
-    from qualcode.services.documents import existing_sha256, import_document
+    from qualcode.services.documents import DocumentToStore, check_storable, import_document
 
     if any(f.lower().endswith(".qdpx") for f in files):  # a whole REFI-QDA project
         from qualcode.cli.report_cmds import import_project_files
@@ -207,49 +210,18 @@ def import_cmd(
                 )
             )
             bar.update(1)
-    if not again:
-        first: dict[str, Path] = {}
-        for path, doc in zip(paths, docs, strict=True):
-            if doc.sha256 in first:
-                raise QualcodeError(
-                    f"the same content as {str(first[doc.sha256])!r}; add --again to import both",
-                    source=str(path),
-                )
-            first[doc.sha256] = path
-        with app.uow(write=False) as uow:
-            found = existing_sha256(uow, [doc.sha256 for doc in docs])
-        for path, doc in zip(paths, docs, strict=True):
-            if doc.sha256 in found:
-                raise QualcodeError(
-                    f"already in the study as {found[doc.sha256]!r} (same content); "
-                    "add --again to import it anyway",
-                    source=str(path),
-                )
-    # Titles clash before anything is stored, not halfway through a folder.
-    from qualcode.services.documents import list_documents
-
+    # Every refusal (same content, a title in use, an unknown participant) comes before any
+    # file is stored, not halfway through a folder.
+    items = [DocumentToStore(doc, _owner(doc, participant), title) for doc in docs]
     with app.uow(write=False) as uow:
-        titles_in_study = {d.title for d in list_documents(uow)}
-    first_title: dict[str, Path] = {}
-    for path, doc in zip(paths, docs, strict=True):
-        wanted = (title or doc.title).strip()
-        if wanted in titles_in_study:
-            raise QualcodeError(f"a document titled {wanted!r} is already in the study", source=str(path))
-        if wanted in first_title:
-            raise QualcodeError(
-                f"the title {wanted!r} is also that of {str(first_title[wanted])!r}; rename one file",
-                source=str(path),
-            )
-        first_title[wanted] = path
+        check_storable(uow, items, allow_duplicate=again)
     done = 0
     with _progress(show_bar, len(paths), "importing") as bar:
-        for path, doc in zip(paths, docs, strict=True):
-            owner = participant
-            mapped = doc.meta.get("participants") if participant is None else None
-            if isinstance(mapped, list) and len(mapped) == 1:
-                owner = str(mapped[0])  # a transcript whose one non-interviewer speaker is mapped
+        for path, doc, item in zip(paths, docs, items, strict=True):
             with app.uow() as uow:
-                result = import_document(uow, doc, participant=owner, allow_duplicate=again, title=title)
+                result = import_document(
+                    uow, doc, participant=item.participant, allow_duplicate=again, title=title
+                )
             done += 1
             line = f"{path}: {result.title!r}, {result.characters} characters"
             if result.participant:
@@ -266,6 +238,14 @@ def import_cmd(
                 click.echo(f"{path}: warning: {warning}", err=True)
             bar.update(1)
     click.echo(f"imported {done} file(s)")
+
+
+def _owner(doc: ImportedDocument, participant: str | None) -> str | None:
+    """The participant a document belongs to: --participant, or a transcript's one mapped speaker."""
+    mapped = doc.meta.get("participants") if participant is None else None
+    if isinstance(mapped, list) and len(mapped) == 1:
+        return str(mapped[0])
+    return participant
 
 
 def _progress(show: bool, length: int, label: str) -> Any:

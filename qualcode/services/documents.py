@@ -273,6 +273,69 @@ class DocumentToStore:
     title: str | None = None
 
 
+def check_storable(
+    uow: UnitOfWork, items: Sequence[DocumentToStore], *, allow_duplicate: bool = False
+) -> tuple[list[str], dict[str, int]]:
+    """Refuse a batch of documents before anything is written; returns their titles and the
+    ids of their participants.
+
+    Refused: an empty title, binary text, two documents of the batch with one title or (unless
+    ``allow_duplicate``) one content, a title or content already in the study, a participant
+    not in the study. Each message names the file.
+    """
+    s = uow.session
+    conn = s.connection()
+    doc_t = table_of(Document)
+    titles = [(item.title or item.doc.title).strip() for item in items]
+    first_title: dict[str, str] = {}
+    first_content: dict[str, str] = {}
+    for item, title in zip(items, titles, strict=True):
+        source = item.doc.source_name
+        if not title:
+            raise QualcodeError("the document has no title", source=source)
+        if "\x00" in item.doc.text:
+            raise QualcodeError("this looks like a binary file, not text", source=source)
+        if title in first_title:
+            raise ConflictError(
+                f"the title {title!r} is also that of {first_title[title]!r}; rename one file", source=source
+            )
+        first_title[title] = source
+        if not allow_duplicate and item.doc.sha256 in first_content:
+            raise ConflictError(
+                f"the same content as {first_content[item.doc.sha256]!r}; add --again to import both",
+                source=source,
+            )
+        first_content.setdefault(item.doc.sha256, source)
+    if not allow_duplicate:
+        found = existing_sha256(uow, [item.doc.sha256 for item in items])
+        for item in items:
+            if item.doc.sha256 in found:
+                raise ConflictError(
+                    f"already in the study as {found[item.doc.sha256]!r} (same content); "
+                    "add --again to import it anyway",
+                    source=item.doc.source_name,
+                )
+    for chunk in [titles[i : i + _BATCH] for i in range(0, len(titles), _BATCH)]:
+        taken = conn.execute(select(doc_t.c.title).where(doc_t.c.title.in_(chunk))).scalars().first()
+        if taken is not None:
+            raise ConflictError(
+                f"a document titled {taken!r} is already in the study", source=first_title[taken]
+            )
+    labels = {item.participant for item in items if item.participant}
+    participant_ids = (
+        dict(s.execute(select(Participant.label, Participant.id).where(Participant.label.in_(labels))).all())
+        if labels
+        else {}
+    )
+    for item in items:
+        if item.participant and item.participant not in participant_ids:
+            try:
+                participant_by_label(s, item.participant)  # raises with a did-you-mean message
+            except QualcodeError as exc:
+                raise type(exc)(exc.message, source=item.doc.source_name) from exc
+    return titles, participant_ids
+
+
 def store_documents(
     uow: UnitOfWork,
     items: Sequence[DocumentToStore],
@@ -289,37 +352,7 @@ def store_documents(
     s = uow.session
     conn = s.connection()
     doc_t = table_of(Document)
-    titles = [(item.title or item.doc.title).strip() for item in items]
-    for item, title in zip(items, titles, strict=True):
-        if not title:
-            raise QualcodeError("the document has no title", source=item.doc.source_name)
-        if "\x00" in item.doc.text:
-            raise QualcodeError("this looks like a binary file, not text", source=item.doc.source_name)
-    if len(set(titles)) != len(titles):
-        twice = sorted({t for t in titles if titles.count(t) > 1})
-        raise ConflictError(f"two documents would share the title {twice[0]!r}")
-    if not allow_duplicate:
-        found = existing_sha256(uow, [item.doc.sha256 for item in items])
-        for item in items:
-            if item.doc.sha256 in found:
-                raise ConflictError(
-                    f"already in the study as {found[item.doc.sha256]!r} (same content); "
-                    "add --again to import it anyway",
-                    source=item.doc.source_name,
-                )
-    for chunk in [titles[i : i + _BATCH] for i in range(0, len(titles), _BATCH)]:
-        taken = conn.execute(select(doc_t.c.title).where(doc_t.c.title.in_(chunk))).scalars().first()
-        if taken is not None:
-            source = items[titles.index(taken)].doc.source_name
-            raise ConflictError(f"a document titled {taken!r} is already in the study", source=source)
-    labels = {item.participant for item in items if item.participant}
-    participant_ids = (
-        dict(s.execute(select(Participant.label, Participant.id).where(Participant.label.in_(labels))).all())
-        if labels
-        else {}
-    )
-    for label in labels - set(participant_ids):
-        participant_by_label(s, label)  # raises with a did-you-mean message
+    titles, participant_ids = check_storable(uow, items, allow_duplicate=allow_duplicate)
     coder_id = uow.coder_id()
     now = datetime.now(UTC)
     for i in range(0, len(items), _BATCH):
@@ -437,15 +470,20 @@ def import_document(
     return result
 
 
-def list_documents(uow: UnitOfWork) -> list[DocumentInfo]:
-    s = uow.session
-    codings = dict(
-        s.execute(
+def codings_per_document(uow: UnitOfWork) -> dict[int, int]:
+    """Number of codings per document id (documents without codings are absent)."""
+    return dict(
+        uow.session.execute(
             select(Segment.document_id, func.count(Coding.id))
             .join(Coding, Coding.segment_id == Segment.id)
             .group_by(Segment.document_id)
         ).all()
     )
+
+
+def list_documents(uow: UnitOfWork) -> list[DocumentInfo]:
+    s = uow.session
+    codings = codings_per_document(uow)
     rows = s.execute(
         select(Document.id, Document.title, Participant.label, func.length(Document.text)).outerjoin(
             Participant, Participant.id == Document.participant_id

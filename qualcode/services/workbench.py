@@ -18,6 +18,7 @@ from qualcode.db.search import SEARCH_TABLE
 from qualcode.domain.errors import NotFoundError, QualcodeError
 from qualcode.domain.labels import natural_key, split_label
 from qualcode.services.codes import code_counts, theme_order
+from qualcode.services.documents import codings_per_document
 from qualcode.services.history import RowTracker
 from qualcode.services.lookup import document_by_ref
 from qualcode.services.uow import UnitOfWork
@@ -66,13 +67,7 @@ def document_overview(uow: UnitOfWork) -> list[ParticipantGroup]:
             Participant, Participant.id == Document.participant_id
         )
     ).all()
-    codings = dict(
-        s.execute(
-            select(Segment.document_id, func.count(Coding.id))
-            .join(Coding, Coding.segment_id == Segment.id)
-            .group_by(Segment.document_id)
-        ).all()
-    )
+    codings = codings_per_document(uow)
     groups: dict[str | None, list[DocumentRow]] = defaultdict(list)
     rank: dict[str | None, tuple[int, tuple[tuple[int, object], ...]]] = {}
     for doc_id, title, label, position in docs:
