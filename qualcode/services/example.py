@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 
-from qualcode.db.models import Code, Participant, Study, Theme, table_of
+from qualcode.db.models import Code, Participant, Segment, Study, Theme, table_of
 from qualcode.domain.errors import QualcodeError
 from qualcode.domain.imported import ExampleBundle, ImportedCoding
 from qualcode.domain.spans import paragraph_spans
@@ -71,6 +71,8 @@ def build_example_study(uow: UnitOfWork, bundle: ExampleBundle) -> ExampleSummar
     s.execute(insert(Code), code_rows)
 
     per_document: dict[str, list[ImportedCoding]] = {label: [] for label in bundle.documents}
+    # Appendix B prints one example quote per code: its first published row.
+    example_of: dict[str, tuple[str, int, int]] = {}
     for row in bundle.codebook:
         doc = bundle.documents.get(row.participant)
         if doc is None:
@@ -83,6 +85,7 @@ def build_example_study(uow: UnitOfWork, bundle: ExampleBundle) -> ExampleSummar
                 line=row.line,
             )
         per_document[row.participant].append(ImportedCoding(spans[0][0], spans[0][1], (row.code,)))
+        example_of.setdefault(row.code, (row.participant, spans[0][0], spans[0][1]))
     results = store_documents(
         uow,
         [
@@ -92,6 +95,23 @@ def build_example_study(uow: UnitOfWork, bundle: ExampleBundle) -> ExampleSummar
         allow_new_codes=False,
     )
     totals = [sum(r.segments for r in results), sum(r.codings for r in results)]
+    doc_ids = {r.participant: r.document_id for r in results}
+    segment_ids = {
+        (document_id, start, end): segment_id
+        for segment_id, document_id, start, end in s.execute(
+            select(Segment.id, Segment.document_id, Segment.start, Segment.end)
+        ).all()
+    }
+    code_ids = dict(s.execute(select(Code.name, Code.id)).all())
+    s.execute(
+        update(table_of(Code))
+        .where(table_of(Code).c.id == bindparam("code_id"))
+        .values(example_segment_id=bindparam("segment_id")),
+        [
+            {"code_id": code_ids[name], "segment_id": segment_ids[(doc_ids[label], start, end)]}
+            for name, (label, start, end) in example_of.items()
+        ],
+    )
     uow.log(
         "study.example",
         "built the bundled thesis study",

@@ -63,8 +63,15 @@ def test_xlsx_codebook_is_appendix_b_with_the_studys_counts(
     by_code = {c["code"]: c["count"] for _, c in exported}
     assert by_code["Human trafficking problem"] == 2
     assert by_code["Digitalisation"] == 1  # the thesis printed 10
+    # The bundled study marks each code's published example, so nothing was picked for it...
     about = [r[0].value for r in load_workbook(out)["About"].iter_rows()]
-    assert any("193 code(s) was not marked" in (line or "") for line in about)
+    assert not any("was not marked" in (line or "") for line in about)
+    # ...and a code whose mark is cleared gets the deterministic pick, which the file notes.
+    assert run_cli("codes", "example", "Digitalisation", "--clear", db=example_study).exit_code == 0
+    again = tmp_path / "appendix-b-again.xlsx"
+    assert run_cli("export", "codebook", str(again), db=example_study).exit_code == 0
+    about = [r[0].value for r in load_workbook(again)["About"].iter_rows()]
+    assert any("1 code(s) was not marked" in (line or "") for line in about)
 
 
 def test_xlsx_looks_right_in_a_spreadsheet(example_study: str, tmp_path: Path) -> None:
@@ -146,10 +153,10 @@ def test_markdown_and_csv_codebooks(example_study: str, tmp_path: Path) -> None:
     assert "| *Digitalisation* | Expert (D): 'In terms of e-government" in text
     rows = list(csv.DictReader(csv_path.read_text(encoding="utf-8-sig").splitlines()))
     assert len(rows) == 194
-    marked = [r for r in rows if r["example_chosen_by"] == "researcher"]
-    assert [(r["code"], r["example_segment"], r["example_participant"]) for r in marked] == [
-        ("Human trafficking problem", str(segment), "Expert H")
-    ]
+    # The bundled study marks every code's published example quote.
+    assert {r["example_chosen_by"] for r in rows} == {"researcher"}
+    trafficking = next(r for r in rows if r["code"] == "Human trafficking problem")
+    assert (trafficking["example_segment"], trafficking["example_participant"]) == (str(segment), "Expert H")
 
 
 def test_min_count_and_excluded_codes(example_study: str, tmp_path: Path) -> None:

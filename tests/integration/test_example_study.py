@@ -79,3 +79,23 @@ def test_db_check_passes_on_the_example(example_study: str) -> None:
     result = run_cli("db", "check", db=example_study)
     assert result.exit_code == 0, result.stdout
     assert "every segment matches its text" in result.stdout
+
+
+def test_each_code_has_its_published_example_marked(
+    example_study: str, appendix: dict[str, Any], tmp_path: Any
+) -> None:
+    import csv
+
+    out = tmp_path / "appendix-b.csv"
+    result = run_cli("export", "codebook", str(out), db=example_study)
+    assert result.exit_code == 0, result.stderr
+    assert "not marked" not in result.stdout + result.stderr
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = {r["code"]: r for r in csv.DictReader(fh)}
+    first_published: dict[str, dict[str, str]] = {}
+    for theme in appendix["themes"]:
+        for row in theme["codes"]:
+            first_published.setdefault(row["code"], row)
+    for code, published in first_published.items():
+        assert rows[code]["example_quote"] == published["quote"][1:-1]
+        assert rows[code]["example_participant"] == f"Expert {published['expert']}"
