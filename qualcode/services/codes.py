@@ -40,8 +40,8 @@ class ThemeInfo:
     codings: int
 
 
-def _only_coder(q: Any, coder: str | None) -> Any:
-    # Blinded coding: only this coder's codings count (see --blind).
+def only_coder(q: Any, coder: str | None) -> Any:
+    """Blinded coding: keep only ``coder``'s codings in a query over Coding (no-op for None)."""
     if coder is None:
         return q
     return q.where(Coding.coder_id.in_(select(Coder.id).where(Coder.name == coder)))
@@ -50,7 +50,7 @@ def _only_coder(q: Any, coder: str | None) -> Any:
 def code_counts(uow: UnitOfWork, *, coder: str | None = None) -> dict[int, int]:
     """Codings per code id (only ``coder``'s when given)."""
     q = select(Coding.code_id, func.count(Coding.id)).group_by(Coding.code_id)
-    return dict(uow.session.execute(_only_coder(q, coder)).all())
+    return dict(uow.session.execute(only_coder(q, coder)).all())
 
 
 def code_participants(uow: UnitOfWork, *, coder: str | None = None) -> dict[int, list[str]]:
@@ -73,7 +73,7 @@ def code_participants(uow: UnitOfWork, *, coder: str | None = None) -> dict[int,
         .join(Coding, Coding.segment_id == Segment.id)
         .distinct()
     )
-    pairs = s.execute(_only_coder(q, coder)).all()
+    pairs = s.execute(only_coder(q, coder)).all()
     found: dict[int, set[str]] = defaultdict(set)
     for document_id, code_id in pairs:
         label = doc_label.get(document_id)

@@ -150,6 +150,7 @@ def list_segments(
     participant: str | None = None,
     document: str | None = None,
     coder: str | None = None,
+    only_coder: str | None = None,
 ) -> list[SegmentRow]:
     """Coded excerpts, one row per coding, in document order."""
     s = uow.session
@@ -178,7 +179,7 @@ def list_segments(
         q = q.where(Document.participant_id == participant_by_label(s, participant).id)
     if document is not None:
         q = q.where(Document.id == document_by_ref(s, document).id)
-    if coder is not None:
-        q = q.where(Coder.name == coder)
+    for name in {coder, only_coder} - {None}:  # only_coder: blinded coding (the workbench)
+        q = q.where(Coder.name == name)
     q = q.order_by(Document.id, Segment.start, Segment.end, Code.name, Coding.id)
     return [SegmentRow(*row) for row in s.execute(q).all()]  # type: ignore[call-arg]

@@ -13,11 +13,23 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, delete, func, or_, select, text, true, update
 
-from qualcode.db.models import Code, Coder, CodeStatus, Coding, Document, Memo, Participant, Segment, Theme
+from qualcode.db.models import (
+    Code,
+    Coder,
+    CodeStatus,
+    Coding,
+    Document,
+    Event,
+    Memo,
+    Participant,
+    Segment,
+    Theme,
+)
 from qualcode.db.search import SEARCH_TABLE
 from qualcode.domain.errors import NotFoundError, QualcodeError
 from qualcode.domain.labels import natural_key, split_label
 from qualcode.services.codes import code_counts, theme_order
+from qualcode.services.codes import only_coder as only_coder_filter
 from qualcode.services.documents import codings_per_document
 from qualcode.services.history import RowTracker
 from qualcode.services.lookup import document_by_ref
@@ -53,6 +65,11 @@ class ParticipantGroup:
     @property
     def codings(self) -> int:
         return sum(d.codings for d in self.documents)
+
+
+def latest_event(uow: UnitOfWork) -> int:
+    """The id of the newest event (0 for none): it changes whenever anyone changes the study."""
+    return uow.session.scalar(select(func.max(Event.id))) or 0
 
 
 def document_overview(uow: UnitOfWork) -> list[ParticipantGroup]:
@@ -135,8 +152,11 @@ class DocumentText:
     codings: tuple[CodingMark, ...]  # by start, then end, then code name
 
 
-def document_text(uow: UnitOfWork, document: int | str) -> DocumentText:
-    """A document's text with every coding on it; ``document`` is its id or its title."""
+def document_text(uow: UnitOfWork, document: int | str, *, only_coder: str | None = None) -> DocumentText:
+    """A document's text with every coding on it; ``document`` is its id or its title.
+
+    ``only_coder`` (blinded coding) shows that coder's codings only.
+    """
     s = uow.session
     document_id = document if isinstance(document, int) else document_by_ref(s, document).id
     row = s.execute(
@@ -185,6 +205,7 @@ def document_text(uow: UnitOfWork, document: int | str) -> DocumentText:
             .join(Code, Code.id == Coding.code_id)
             .join(Coder, Coder.id == Coding.coder_id)
             .where(Segment.document_id == document_id)
+            .where(Coder.name == only_coder if only_coder is not None else true())
         )
     ]
     marks.sort(key=lambda m: (m.start, m.end, natural_key(m.code), m.coding_id))
@@ -202,10 +223,10 @@ class CodeChoice:
     theme: str | None
 
 
-def code_choices(uow: UnitOfWork) -> list[CodeChoice]:
-    """Active codes for the picker, most used first."""
+def code_choices(uow: UnitOfWork, *, only_coder: str | None = None) -> list[CodeChoice]:
+    """Active codes for the picker, most used first (by ``only_coder`` alone when blinded)."""
     s = uow.session
-    counts = code_counts(uow)
+    counts = code_counts(uow, coder=only_coder)
     themes = dict(s.execute(select(Theme.id, Theme.name)).all())
     rows = s.execute(select(Code.id, Code.name, Code.theme_id).where(Code.status == CodeStatus.ACTIVE)).all()
     choices = [CodeChoice(i, n, counts.get(i, 0), themes.get(t) if t else None) for i, n, t in rows]
@@ -341,7 +362,7 @@ class CodeParticipants:
     letters: tuple[str, ...]  # "A", "C"
 
 
-def code_participants(uow: UnitOfWork) -> dict[int, CodeParticipants]:
+def code_participants(uow: UnitOfWork, *, only_coder: str | None = None) -> dict[int, CodeParticipants]:
     """Per code id, the participants whose documents carry it, in natural order.
 
     A join over every coding (about 2 s for 200,000 on SQLite), so the codebook shows its
@@ -351,11 +372,14 @@ def code_participants(uow: UnitOfWork) -> dict[int, CodeParticipants]:
     rank = {pid: i for i, (pid, _) in enumerate(ranked)}
     per_code: dict[int, list[int]] = defaultdict(list)
     for code_id, pid in uow.session.execute(
-        select(Coding.code_id, Document.participant_id)
-        .join(Segment, Segment.id == Coding.segment_id)
-        .join(Document, Document.id == Segment.document_id)
-        .where(Document.participant_id.is_not(None))
-        .distinct()
+        only_coder_filter(
+            select(Coding.code_id, Document.participant_id)
+            .join(Segment, Segment.id == Coding.segment_id)
+            .join(Document, Document.id == Segment.document_id)
+            .where(Document.participant_id.is_not(None))
+            .distinct(),
+            only_coder,
+        )
     ):
         if pid is not None:
             per_code[code_id].append(rank[pid])
@@ -369,14 +393,14 @@ def code_participants(uow: UnitOfWork) -> dict[int, CodeParticipants]:
     }
 
 
-def codebook(uow: UnitOfWork, *, participants: bool = True) -> Codebook:
+def codebook(uow: UnitOfWork, *, participants: bool = True, only_coder: str | None = None) -> Codebook:
     """Themes with their codes (counts, participant letters), then unthemed and excluded codes.
 
     ``participants=False`` leaves the participants out (see ``code_participants``).
     """
     s = uow.session
-    counts = code_counts(uow)
-    people = code_participants(uow) if participants else {}
+    counts = code_counts(uow, coder=only_coder)
+    people = code_participants(uow, only_coder=only_coder) if participants else {}
     rows = s.execute(
         select(Code.id, Code.name, Code.status, Code.description, Code.theme_id, Code.position).where(
             Code.status != CodeStatus.MERGED
@@ -441,7 +465,9 @@ class Matrix:
     rows: tuple[MatrixRow, ...]
 
 
-def code_matrix(uow: UnitOfWork, *, first_column: int = 0, max_columns: int | None = None) -> Matrix:
+def code_matrix(
+    uow: UnitOfWork, *, first_column: int = 0, max_columns: int | None = None, only_coder: str | None = None
+) -> Matrix:
     """Codings per code and participant; a subtotal row heads each theme's codes.
 
     ``first_column``/``max_columns`` take a window of the participants (the screen shows a few
@@ -454,17 +480,20 @@ def code_matrix(uow: UnitOfWork, *, first_column: int = 0, max_columns: int | No
     width = len(window)
     cells: dict[int, list[int]] = {}
     for code_id, pid, n in s.execute(
-        select(Coding.code_id, Document.participant_id, func.count(Coding.id))
-        .join(Segment, Segment.id == Coding.segment_id)
-        .join(Document, Document.id == Segment.document_id)
-        .where(Document.participant_id.in_(list(index)) if len(index) < len(ranked) else true())
-        .group_by(Coding.code_id, Document.participant_id)
+        only_coder_filter(
+            select(Coding.code_id, Document.participant_id, func.count(Coding.id))
+            .join(Segment, Segment.id == Coding.segment_id)
+            .join(Document, Document.id == Segment.document_id)
+            .where(Document.participant_id.in_(list(index)) if len(index) < len(ranked) else true())
+            .group_by(Coding.code_id, Document.participant_id),
+            only_coder,
+        )
     ):
         column = index.get(pid) if pid is not None else None
         if column is not None:
             cells.setdefault(code_id, [0] * width)[column] = n
     zero = (0,) * width
-    book = codebook(uow, participants=False)
+    book = codebook(uow, participants=False, only_coder=only_coder)
     counts = {c.id: c.count for t in book.themes for c in t.codes} | {c.id: c.count for c in book.unthemed}
     rows: list[MatrixRow] = []
     sections = [(t.name, [c for c in t.codes if c.status == "active"]) for t in book.themes]
@@ -521,7 +550,9 @@ def _term_pattern(terms: list[str]) -> re.Pattern[str]:
     return re.compile("|".join(parts), re.IGNORECASE)
 
 
-def search(uow: UnitOfWork, query: str, *, limit: int = 200, per_document: int = 20) -> list[SearchHit]:
+def search(
+    uow: UnitOfWork, query: str, *, limit: int = 200, per_document: int = 20, only_coder: str | None = None
+) -> list[SearchHit]:
     """Full-text search across documents (FTS5 / PostgreSQL full text), every word as a prefix.
 
     Each hit is one place in a document where a query word begins, with the codes of the coded
@@ -566,10 +597,13 @@ def search(uow: UnitOfWork, query: str, *, limit: int = 200, per_document: int =
         ).all()
         spans: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
         for doc_id, a, b, name in s.execute(
-            select(Segment.document_id, Segment.start, Segment.end, Code.name)
-            .join(Coding, Coding.segment_id == Segment.id)
-            .join(Code, Code.id == Coding.code_id)
-            .where(Segment.document_id.in_(chunk))
+            only_coder_filter(
+                select(Segment.document_id, Segment.start, Segment.end, Code.name)
+                .join(Coding, Coding.segment_id == Segment.id)
+                .join(Code, Code.id == Coding.code_id)
+                .where(Segment.document_id.in_(chunk)),
+                only_coder,
+            )
         ):
             spans[doc_id].append((a, b, name))
         for doc_id, title, label, body in docs:

@@ -43,9 +43,13 @@ class QualcodeApp(App[None]):
         "search": SearchScreen,
     }
 
+    # How often the workbench looks for other coders' changes (one indexed max() query).
+    WATCH_SECONDS = 2.0
+
     def __init__(self, backend: Backend, *, keymap: dict[str, str] | None = None):
         super().__init__()
         self.backend = backend
+        self._last_event: int | None = None  # the newest event seen; None until first looked
         # Bumped after every change, so a screen shown again knows to reload.
         self.data_version = 0
         self._keymap_override = keymap
@@ -60,6 +64,29 @@ class QualcodeApp(App[None]):
         if problem:
             self.notify(problem, title="keymap", severity="warning")
         self.switch_mode("documents")
+        if self.backend.blind:
+            self.sub_title = f"{self.backend.name} — blind: {self.backend.coder}'s codings only"
+        self.set_interval(self.WATCH_SECONDS, self._look_for_changes)
+
+    # --- other coders' changes ---------------------------------------------------------------
+
+    def _look_for_changes(self) -> None:
+        from qualcode.services.workbench import latest_event
+
+        if any(w.group == "watch" and w.is_running for w in self.workers):
+            return  # the last look has not come back yet (a slow network): skip this one
+        self.db(latest_event, done=self._seen_event, group="watch")
+
+    def _seen_event(self, newest: int) -> None:
+        known, self._last_event = self._last_event, newest
+        if known is None or newest == known:
+            return
+        # Someone (another coder, a command line, or this workbench) changed the study: screens
+        # reload their data, the one on show at once, the others when shown again.
+        self.data_version += 1
+        reload = getattr(self.screen, "reload", None)
+        if callable(reload):
+            reload()
 
     # --- the one way to reach the study ------------------------------------------------------
 
@@ -100,6 +127,7 @@ class QualcodeApp(App[None]):
 
     def _changed(self) -> None:
         self.data_version += 1
+        self._last_event = None  # our own change: learn the new newest event without reloading
 
     def loaded(self) -> None:
         """Call after a screen has taken in a large load: what was loaded stays alive, so the
@@ -140,8 +168,8 @@ class QualcodeApp(App[None]):
         self.backend.close()
 
 
-def run(db: str, coder: str | None = None) -> int:
+def run(db: str, coder: str | None = None, *, blind: bool = False) -> int:
     """Open the workbench on a study; returns the exit code."""
-    backend = Backend.open(db, coder)
+    backend = Backend.open(db, coder, blind=blind)
     QualcodeApp(backend).run()
     return 0

@@ -6,6 +6,7 @@ threads; they never see a session. Each call is one transaction, like one CLI co
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -16,14 +17,21 @@ from qualcode.services.uow import UnitOfWork, default_coder_name, unit_of_work
 T = TypeVar("T")
 
 
+def _takes_only_coder(service: Callable[..., Any]) -> bool:
+    return "only_coder" in inspect.signature(service).parameters
+
+
 class Backend:
-    def __init__(self, study: OpenedStudy, coder: str | None = None):
+    """``blind``: every read service that can filter by coder shows this coder's codings only."""
+
+    def __init__(self, study: OpenedStudy, coder: str | None = None, *, blind: bool = False):
         self.study = study
         self.coder = coder or default_coder_name()
+        self.blind = blind
 
     @classmethod
-    def open(cls, db: str, coder: str | None = None) -> Backend:
-        return cls(open_study(locate(db)), coder)
+    def open(cls, db: str, coder: str | None = None, *, blind: bool = False) -> Backend:
+        return cls(open_study(locate(db)), coder, blind=blind)
 
     @property
     def display(self) -> str:
@@ -36,6 +44,8 @@ class Backend:
         return location.path.name if location.path is not None else str(location.url.database or "")
 
     def read(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        if self.blind and _takes_only_coder(service):
+            kwargs.setdefault("only_coder", self.coder)
         with unit_of_work(self.study, coder=self.coder, write=False) as uow:
             return service(uow, *args, **kwargs)
 

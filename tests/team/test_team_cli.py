@@ -117,7 +117,7 @@ def test_agreement_four_observers_krippendorff_2011(empty_study: str) -> None:
 def test_agreement_refuses_one_coder_and_unknown_coders(example_study: str) -> None:
     alone = run_cli("agreement", db=example_study)
     assert alone.exit_code == 2 and "at least two coders" in alone.stderr
-    unknown = run_cli("agreement", "--coders", "tester,nobody", db=example_study)
+    unknown = run_cli("agreement", "--coders", "Thesis team,nobody", db=example_study)
     assert unknown.exit_code == 2 and "'nobody'" in unknown.stderr
 
 
@@ -283,7 +283,7 @@ def test_merge_study_twice_is_merging_once(example_study: str, tmp_path: Path) -
         ("Expert A", "Visa-free regime"),  # the coding followed the merge
         ("Expert J notes", "Свежий код"),
     }
-    assert {r["coder"] for r in rows} == {"tester", "daniyar"}  # the example was built by "tester"
+    assert {r["coder"] for r in rows} == {"Thesis team", "daniyar"}  # the example is the thesis team's
     # The merge is one event, and undo takes back exactly what it added.
     assert run_cli("undo", db=example_study).exit_code == 0
     after_undo = table_counts(example_study)
