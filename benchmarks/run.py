@@ -49,7 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:
             module = importlib.import_module(f"benchmarks.bench_{name}")
             print(f"running {name} at {scale} ...", file=sys.stderr, flush=True)
-            rows.extend(module.run(scale))
+            these = module.run(scale)
+            rows.extend(these)
+            # Each scenario's rows as soon as they exist: a long run that fails later keeps them.
+            print(format_table(these), file=sys.stderr, flush=True)
     print(format_table(rows))
     if args.json:
         Path(args.json).write_text(json.dumps(as_dicts(rows), indent=2, ensure_ascii=False), encoding="utf-8")
