@@ -53,18 +53,23 @@ def code_counts(uow: UnitOfWork, *, coder: str | None = None) -> dict[int, int]:
     return dict(uow.session.execute(only_coder(q, coder)).all())
 
 
-def code_participants(uow: UnitOfWork, *, coder: str | None = None) -> dict[int, list[str]]:
-    """Participant labels per code id (naturally sorted; only ``coder``'s codings when given).
+def participants_in_order(uow: UnitOfWork) -> list[tuple[int, str]]:
+    """(participant id, label) in natural label order ("Expert B" before "Expert AA")."""
+    rows = uow.session.execute(select(Participant.id, Participant.label)).all()
+    return sorted(((i, label) for i, label in rows), key=lambda r: natural_key(r[1]))
 
-    Distinct (code, document) pairs first — one join fewer than going through participants —
-    then documents map to labels in Python: 200,000 codings take a third of a second.
+
+def participant_ids_by_code(uow: UnitOfWork, *, coder: str | None = None) -> dict[int, set[int]]:
+    """The participants (ids) whose documents carry each code (only ``coder``'s codings if given).
+
+    Distinct (document, code) pairs first, read from the segment side, then documents map to
+    participants in Python: one join fewer than going through participants, about three times
+    faster on 200,000 codings.
     """
     s = uow.session
-    doc_label = dict(
+    owner = dict(
         s.execute(
-            select(Document.id, Participant.label).join(
-                Participant, Participant.id == Document.participant_id
-            )
+            select(Document.id, Document.participant_id).where(Document.participant_id.is_not(None))
         ).all()
     )
     q = (
@@ -73,13 +78,21 @@ def code_participants(uow: UnitOfWork, *, coder: str | None = None) -> dict[int,
         .join(Coding, Coding.segment_id == Segment.id)
         .distinct()
     )
-    pairs = s.execute(only_coder(q, coder)).all()
-    found: dict[int, set[str]] = defaultdict(set)
-    for document_id, code_id in pairs:
-        label = doc_label.get(document_id)
-        if label is not None:
-            found[code_id].add(label)
-    return {code_id: sorted(labels, key=natural_key) for code_id, labels in found.items()}
+    found: dict[int, set[int]] = defaultdict(set)
+    for document_id, code_id in s.execute(only_coder(q, coder)).all():
+        participant_id = owner.get(document_id)
+        if participant_id is not None:
+            found[code_id].add(participant_id)
+    return found
+
+
+def code_participants(uow: UnitOfWork, *, coder: str | None = None) -> dict[int, list[str]]:
+    """Participant labels per code id, in natural order (only ``coder``'s codings if given)."""
+    rank = {pid: (i, label) for i, (pid, label) in enumerate(participants_in_order(uow))}
+    return {
+        code_id: [rank[p][1] for p in sorted(pids, key=lambda p: rank[p][0])]
+        for code_id, pids in participant_ids_by_code(uow, coder=coder).items()
+    }
 
 
 def theme_order(uow: UnitOfWork) -> list[ThemeInfo]:

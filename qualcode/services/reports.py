@@ -27,6 +27,7 @@ from qualcode.domain.reports import (
     ParticipantRow,
     Quote,
 )
+from qualcode.services.codes import code_counts, participant_ids_by_code, participants_in_order
 from qualcode.services.lookup import code_by_name, theme_by_name
 from qualcode.services.uow import UnitOfWork
 
@@ -103,34 +104,8 @@ def _ordered_sections(uow: UnitOfWork, codes: list[_Code]) -> list[tuple[_Theme 
     return out
 
 
-def _counts(uow: UnitOfWork) -> dict[int, int]:
-    return dict(
-        uow.session.execute(select(Coding.code_id, func.count(Coding.id)).group_by(Coding.code_id)).all()
-    )
-
-
-def _participants_by_code(uow: UnitOfWork) -> dict[int, set[int]]:
-    rows = uow.session.execute(
-        select(Coding.code_id, Document.participant_id)
-        .join(Segment, Segment.id == Coding.segment_id)
-        .join(Document, Document.id == Segment.document_id)
-        .where(Document.participant_id.is_not(None))
-        .distinct()
-    ).all()
-    found: dict[int, set[int]] = defaultdict(set)
-    for code_id, pid in rows:
-        if pid is not None:
-            found[code_id].add(pid)
-    return found
-
-
 def _participant_labels(uow: UnitOfWork) -> dict[int, str]:
     return dict(uow.session.execute(select(Participant.id, Participant.label)).all())
-
-
-def _participant_order(uow: UnitOfWork) -> list[tuple[int, str]]:
-    rows = uow.session.execute(select(Participant.id, Participant.label)).all()
-    return sorted(((i, label) for i, label in rows), key=lambda r: natural_key(r[1]))
 
 
 def _examples(uow: UnitOfWork, codes: list[_Code]) -> dict[int, Quote]:
@@ -206,9 +181,9 @@ def codebook(uow: UnitOfWork, *, include_excluded: bool = False, min_count: int 
     with ``include_excluded``; codes with fewer than ``min_count`` codings are left out.
     """
     codes = _codes(uow, include_excluded)
-    counts = _counts(uow)
+    counts = code_counts(uow)
     codes = [c for c in codes if counts.get(c.id, 0) >= min_count]
-    people = _participants_by_code(uow)
+    people = participant_ids_by_code(uow)
     labels = _participant_labels(uow)
     examples = _examples(uow, codes)
     theme_names = dict(uow.session.execute(select(Theme.id, Theme.name)).all())
@@ -284,7 +259,7 @@ def _columns(uow: UnitOfWork, by: str) -> tuple[list[str], dict[int, int]]:
         ).outerjoin(Participant, Participant.id == Document.participant_id)
     ).all()
     if by == "participant":
-        columns = [label for _, label in _participant_order(uow)]
+        columns = [label for _, label in participants_in_order(uow)]
         if any(d[2] is None for d in docs):
             columns.append(NO_PARTICIPANT)
         index = {c: i for i, c in enumerate(columns)}
@@ -333,7 +308,7 @@ def matrix(
             row = cells[code_id]
             col = column_of[doc_id]
             row[col] = row.get(col, 0) + count
-    people = _participants_by_code(uow)
+    people = participant_ids_by_code(uow)
     sections = _ordered_sections(uow, codes)
     parents = {t.id: t.parent_id for t, _ in sections if t is not None}
 
@@ -443,7 +418,7 @@ def citations(
     style = style or CitationStyle()
     if not codes and not theme:
         raise QualcodeError("name at least one code, or a theme with --theme")
-    people = _participants_by_code(uow)
+    people = participant_ids_by_code(uow)
     labels = _participant_labels(uow)
     out: list[Citation] = []
     if theme:
