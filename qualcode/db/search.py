@@ -14,7 +14,7 @@ PG_SEARCH_INDEX = "ix_document_fts"
 
 # unicode61 folds case in every script (Cyrillic and Kazakh included); remove_diacritics 2
 # lets "resume" find "résumé". SQLite FTS5 documentation, section 4.3.1.
-_SQLITE_DDL = [
+SQLITE_DDL = [
     f"CREATE VIRTUAL TABLE {SEARCH_TABLE} USING fts5(title, text, content='document', "
     "content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
     f"CREATE TRIGGER {SEARCH_TABLE}_ai AFTER INSERT ON document BEGIN "
@@ -34,7 +34,7 @@ _PG_DDL = [f"CREATE INDEX {PG_SEARCH_INDEX} ON document USING gin (to_tsvector('
 def create_search_objects(conn: Connection) -> None:
     """Create the search index and fill it from the documents already stored."""
     if conn.dialect.name == "sqlite":
-        for statement in _SQLITE_DDL:
+        for statement in SQLITE_DDL:
             conn.execute(text(statement))
         conn.execute(text(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES ('rebuild')"))
     elif conn.dialect.name == "postgresql":
