@@ -12,6 +12,7 @@ so a range may cross paragraphs, overlap or nest other ranges, or start between 
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -268,6 +269,52 @@ def _main_part(zf: zipfile.ZipFile, source: str) -> str:
     return main if main in zf.namelist() else "word/document.xml"
 
 
+# Parts besides the body where Word can anchor a comment: qualcode imports the body's text only.
+_OTHER_STORIES = re.compile(r"^word/(footnotes|endnotes|header\d*|footer\d*)\.xml$")
+
+
+def _anchored_outside_the_body(zf: zipfile.ZipFile, main: str) -> dict[str, str]:
+    """Comment ids anchored in footnotes, endnotes, headers or footers, with the part's name."""
+    found: dict[str, str] = {}
+    for name in zf.namelist():
+        if name == main or not _OTHER_STORIES.match(name):
+            continue
+        try:
+            root = xml_part(zf, name, name, _KIND)
+        except QualcodeError:
+            continue  # a damaged part outside the body holds nothing qualcode imports
+        for tag in ("commentRangeStart", "commentRangeEnd", "commentReference"):
+            for mark in root.iter(_W + tag):
+                key = mark.get(_W + "id")
+                if key is not None:
+                    found.setdefault(key, name)
+    return found
+
+
+def _outside_the_body(
+    comments: list[RawComment], elsewhere: dict[str, str]
+) -> tuple[list[RawComment], list[str]]:
+    """Leave out comments anchored only outside the body (and their replies), with a warning."""
+    left_out = {
+        c.key
+        for c in comments
+        if c.key in elsewhere and c.start is None and c.end is None and c.reference is None
+    }
+    changed = True
+    while changed:  # replies to a left-out comment go with it
+        changed = False
+        for c in comments:
+            if c.parent in left_out and c.key not in left_out:
+                left_out.add(c.key)
+                changed = True
+    warnings = [
+        f"comment {c.key} is anchored in {elsewhere[c.key]}, not in the body text; skipped"
+        for c in comments
+        if c.key in left_out and c.key in elsewhere
+    ]
+    return [c for c in comments if c.key not in left_out], warnings
+
+
 def read_docx(path: Path) -> ImportedDocument:
     """A .docx as a document with one coding per code named in each comment.
 
@@ -290,6 +337,7 @@ def read_docx(path: Path) -> ImportedDocument:
         builder = _TextBuilder()
         builder.walk(body)
         comments, threaded = _read_comments(zf, _relationships(zf, main, source), source)
+        elsewhere = _anchored_outside_the_body(zf, main)
 
     text = builder.text().rstrip("\n")
     if not text.strip():
@@ -311,7 +359,9 @@ def read_docx(path: Path) -> ImportedDocument:
             c.end = min(builder.ends[c.key][0], limit)
         if c.key in builder.references:
             c.reference = min(builder.references[c.key][0], limit)
+    comments, skipped = _outside_the_body(comments, elsewhere)
     codings, warnings, replies = comments_to_codings(text, comments, source=source, threaded=threaded)
+    warnings = skipped + warnings
     return ImportedDocument(
         title=path.stem,
         text=text,
