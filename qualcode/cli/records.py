@@ -64,7 +64,7 @@ def participants_list(app: AppContext, as_json: bool) -> None:
     from qualcode.services.participants import list_participants
 
     with app.uow(write=False) as uow:
-        people = list_participants(uow)
+        people = list_participants(uow, coder=app.only_coder())
     if as_json:
         emit_json(people)
         return
@@ -95,7 +95,7 @@ def documents_list(app: AppContext, as_json: bool) -> None:
     from qualcode.services.documents import list_documents
 
     with app.uow(write=False) as uow:
-        docs = list_documents(uow)
+        docs = list_documents(uow, coder=app.only_coder())
     if as_json:
         emit_json(docs)
         return

@@ -470,20 +470,22 @@ def import_document(
     return result
 
 
-def codings_per_document(uow: UnitOfWork) -> dict[int, int]:
-    """Number of codings per document id (documents without codings are absent)."""
-    return dict(
-        uow.session.execute(
-            select(Segment.document_id, func.count(Coding.id))
-            .join(Coding, Coding.segment_id == Segment.id)
-            .group_by(Segment.document_id)
-        ).all()
+def codings_per_document(uow: UnitOfWork, *, coder: str | None = None) -> dict[int, int]:
+    """Number of codings per document id (only ``coder``'s if given; uncoded ones are absent)."""
+    q = (
+        select(Segment.document_id, func.count(Coding.id))
+        .join(Coding, Coding.segment_id == Segment.id)
+        .group_by(Segment.document_id)
     )
+    if coder is not None:
+        q = q.join(Coder, Coder.id == Coding.coder_id).where(Coder.name == coder)
+    return dict(uow.session.execute(q).all())
 
 
-def list_documents(uow: UnitOfWork) -> list[DocumentInfo]:
+def list_documents(uow: UnitOfWork, *, coder: str | None = None) -> list[DocumentInfo]:
+    """Documents with participant, length and codings (only ``coder``'s under --blind)."""
     s = uow.session
-    codings = codings_per_document(uow)
+    codings = codings_per_document(uow, coder=coder)
     rows = s.execute(
         select(Document.id, Document.title, Participant.label, func.length(Document.text)).outerjoin(
             Participant, Participant.id == Document.participant_id

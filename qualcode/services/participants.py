@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
-from qualcode.db.models import Coding, Document, Participant, Segment
+from qualcode.db.models import Coder, Coding, Document, Participant, Segment
 from qualcode.domain.errors import ConflictError, QualcodeError
 from qualcode.domain.labels import natural_key
 from qualcode.services.history import RowTracker
@@ -40,8 +40,11 @@ def add_participant(uow: UnitOfWork, label: str, attributes: dict[str, Any]) -> 
     return ParticipantInfo(label, dict(attributes), 0, 0)
 
 
-def list_participants(uow: UnitOfWork) -> list[ParticipantInfo]:
-    """Every participant with how many documents and codings are theirs, in natural order."""
+def list_participants(uow: UnitOfWork, *, coder: str | None = None) -> list[ParticipantInfo]:
+    """Every participant with how many documents and codings are theirs, in natural order.
+
+    With ``coder`` (blinded coding) only that coder's codings are counted.
+    """
     s = uow.session
     docs = dict(
         s.execute(
@@ -53,6 +56,8 @@ def list_participants(uow: UnitOfWork) -> list[ParticipantInfo]:
             select(Document.participant_id, func.count(Coding.id))
             .join(Segment, Segment.document_id == Document.id)
             .join(Coding, Coding.segment_id == Segment.id)
+            .join(Coder, Coder.id == Coding.coder_id)
+            .where(Coder.name == coder if coder is not None else true())
             .group_by(Document.participant_id)
         ).all()
     )

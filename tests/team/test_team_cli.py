@@ -224,6 +224,27 @@ def test_blind_shows_only_your_own_codings(empty_study: str) -> None:
     assert run_cli("--blind", "reconcile", "list", db=empty_study, coder="daniyar").exit_code == 2
     everyone = {c["name"]: c["count"] for c in run_cli("codes", "list", "--json", db=empty_study).json()}
     assert everyone["Migrants"] == 2 and everyone["Quotas"] == 1
+    # The document and participant listings count only your own codings too.
+    docs = run_cli("--blind", "documents", "list", "--json", db=empty_study, coder="daniyar").json()
+    all_docs = run_cli("documents", "list", "--json", db=empty_study).json()
+    assert sum(d["codings"] for d in docs) == 6 and sum(d["codings"] for d in all_docs) == 11
+
+
+def test_blind_participant_counts_are_your_own(example_study: str) -> None:
+    quote = "we're in the top 10 for e-Government"
+    assert (
+        run_cli("code", "Expert D", "--quote", quote, "Agreements", db=example_study, coder="dana").exit_code
+        == 0
+    )
+    people = {
+        p["label"]: p["codings"]
+        for p in run_cli("--blind", "participants", "list", "--json", db=example_study, coder="dana").json()
+    }
+    assert people["Expert D"] == 1 and sum(people.values()) == 1
+    everyone = {
+        p["label"]: p["codings"] for p in run_cli("participants", "list", "--json", db=example_study).json()
+    }
+    assert everyone["Expert D"] == 27
 
 
 def test_merge_study_twice_is_merging_once(example_study: str, tmp_path: Path) -> None:
