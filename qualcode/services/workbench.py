@@ -521,6 +521,22 @@ def search_terms(query: str) -> list[str]:
     return _WORD.findall(query)
 
 
+def yo_variants(term: str, *, most: int = 3) -> list[str]:
+    """The spellings of ``term`` with е and ё swapped: most Russian text writes ё as е, so
+    "емкость" must find "ёмкость" and the other way round. Up to ``most`` letters vary (2**3
+    spellings); a longer run of е is left as typed after that."""
+    plain = term.replace("ё", "е").replace("Ё", "Е")
+    spots = [i for i, ch in enumerate(plain) if ch in "еЕ"][:most]
+    found = {term}
+    for mask in range(1 << len(spots)):
+        chars = list(plain)
+        for bit, i in enumerate(spots):
+            if mask >> bit & 1:
+                chars[i] = "ё" if chars[i] == "е" else "Ё"
+        found.add("".join(chars))
+    return sorted(found)
+
+
 def _term_pattern(terms: list[str]) -> re.Pattern[str]:
     parts = []
     for term in terms:
@@ -543,7 +559,9 @@ def search(
     if not terms:
         return []
     if uow.dialect == "sqlite":
-        fts_query = " AND ".join('"' + t.replace('"', "") + '"*' for t in terms)
+        fts_query = " AND ".join(
+            "(" + " OR ".join('"' + v.replace('"', "") + '"*' for v in yo_variants(t)) + ")" for t in terms
+        )
         doc_ids = [
             r[0]
             for r in s.execute(
@@ -552,7 +570,7 @@ def search(
             )
         ]
     elif uow.dialect == "postgresql":
-        ts_query = " & ".join(t + ":*" for t in terms)
+        ts_query = " & ".join("(" + " | ".join(v + ":*" for v in yo_variants(t)) + ")" for t in terms)
         doc_ids = [
             r[0]
             for r in s.execute(

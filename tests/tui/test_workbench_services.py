@@ -196,6 +196,14 @@ def test_search_finds_cyrillic_and_kazakh_words_with_their_codes(russian_study: 
     assert _read(russian_study, wb.search, '"*)(') == []  # operators only: no query, no error
 
 
+def test_search_treats_yo_and_ye_as_one_letter(russian_study: str) -> None:
+    # The text writes "ёмкость"; most typists write "емкость". Either spelling finds it.
+    for typed in ("емкость", "ёмкость", "ЕМКОСТЬ", "емк"):
+        hits = _read(russian_study, wb.search, typed)
+        assert [RUSSIAN[h.start : h.end] for h in hits] == ["ёмкость"], typed  # type: ignore[attr-defined]
+    assert wb.yo_variants("ее") == ["ее", "её", "ёе", "ёё"]
+
+
 def test_search_index_follows_deleted_documents(russian_study: str) -> None:
     assert len(_read(russian_study, wb.search, "студентов")) == 1  # type: ignore[arg-type]
     study = open_study(locate(russian_study))
