@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -22,6 +22,8 @@ from qualcode.domain.errors import QualcodeError
 if TYPE_CHECKING:
     from qualcode.db.schema import OpenedStudy
     from qualcode.services.uow import UnitOfWork
+
+T = TypeVar("T")
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -68,6 +70,13 @@ class AppContext:
 
         with unit_of_work(self.study(), coder=self.coder, write=write) as uow:
             yield uow
+
+    def write(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run one write service as this command's transaction (retried if PostgreSQL chose it
+        as a deadlock victim)."""
+        from qualcode.services.uow import run_write
+
+        return run_write(self.study(), service, *args, coder=self.coder, **kwargs)
 
     def close(self) -> None:
         if self._study is not None:

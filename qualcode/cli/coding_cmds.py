@@ -39,17 +39,16 @@ def code_cmd(
     """
     from qualcode.services.coding import code_span
 
-    with app.uow() as uow:
-        result = code_span(
-            uow,
-            document,
-            list(codes),
-            start=start,
-            end=end,
-            quote=quote,
-            occurrence=occurrence,
-            allow_new=allow_new,
-        )
+    result = app.write(
+        code_span,
+        document,
+        list(codes),
+        start=start,
+        end=end,
+        quote=quote,
+        occurrence=occurrence,
+        allow_new=allow_new,
+    )
     if as_json:
         emit_json(result)
         return

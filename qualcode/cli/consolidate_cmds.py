@@ -92,8 +92,7 @@ def codes_merge(app: AppContext, sources: tuple[str, ...], target: str, reason: 
     """
     from qualcode.services.consolidate import merge_codes
 
-    with app.uow() as uow:
-        result = merge_codes(uow, list(sources), target, reason=reason)
+    result = app.write(merge_codes, list(sources), target, reason=reason)
     if as_json:
         emit_json(result)
         return
@@ -142,8 +141,7 @@ def codes_exclude(app: AppContext, names: tuple[str, ...], reason: str) -> None:
     """
     from qualcode.services.consolidate import exclude_codes
 
-    with app.uow() as uow:
-        result = exclude_codes(uow, list(names), reason=reason)
+    result = app.write(exclude_codes, list(names), reason=reason)
     click.echo(f"excluded {len(result.codes)} code(s): {', '.join(result.codes)}")
 
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from qualcode.db.models import Coder, Event
@@ -110,3 +112,38 @@ def unit_of_work(study: OpenedStudy, *, coder: str | None = None, write: bool = 
             session.rollback()
         session.close()
         connection.close()
+
+
+T = TypeVar("T")
+
+# PostgreSQL's SQLSTATEs for a transaction the server chose to abort so that others can go on:
+# serialization_failure and deadlock_detected (PostgreSQL documentation, Appendix A). Running the
+# whole transaction again is the documented remedy.
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}
+
+
+def _retryable(exc: BaseException) -> bool:
+    orig = getattr(exc, "orig", None)
+    return isinstance(exc, DBAPIError) and getattr(orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
+
+
+def run_write(
+    study: OpenedStudy,
+    service: Callable[..., T],
+    *args: Any,
+    coder: str | None = None,
+    attempts: int = 4,
+    **kwargs: Any,
+) -> T:
+    """``service(uow, *args, **kwargs)`` in one write transaction, run again (up to ``attempts``
+    times, after a short random pause) when PostgreSQL aborted it as a deadlock victim or for a
+    serialization failure. The service must be a whole unit: it is repeated from the start."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with unit_of_work(study, coder=coder, write=True) as uow:
+                return service(uow, *args, **kwargs)
+        except DBAPIError as exc:
+            if not _retryable(exc) or attempt == attempts:
+                raise
+            time.sleep(random.uniform(0.01, 0.05) * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from qualcode.db.engine import locate
 from qualcode.db.schema import OpenedStudy, open_study
-from qualcode.services.uow import UnitOfWork, default_coder_name, unit_of_work
+from qualcode.services.uow import UnitOfWork, default_coder_name, run_write, unit_of_work
 
 T = TypeVar("T")
 
@@ -50,8 +50,8 @@ class Backend:
             return service(uow, *args, **kwargs)
 
     def write(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        with unit_of_work(self.study, coder=self.coder, write=True) as uow:
-            return service(uow, *args, **kwargs)
+        # Run again if PostgreSQL picked this transaction as a deadlock victim.
+        return run_write(self.study, service, *args, coder=self.coder, **kwargs)
 
     def close(self) -> None:
         self.study.engine.dispose()
