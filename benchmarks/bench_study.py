@@ -220,7 +220,6 @@ def run(scale: str) -> list[Row]:
 
         def qualcode_codings() -> int:
             opened = open_study(locate(db))
-            total = 0
             try:
                 with unit_of_work(opened, coder="bench") as uow:
                     batch = [
