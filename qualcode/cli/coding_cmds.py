@@ -148,6 +148,7 @@ def codes_list(app: AppContext, include_all: bool, blind: bool, as_json: bool) -
                     "description": c.description,
                     "merged_into": c.merged_into,
                     "exclusion_reason": c.exclusion_reason,
+                    "parent": c.parent,
                 }
                 for c in found
             ]
@@ -157,9 +158,33 @@ def codes_list(app: AppContext, include_all: bool, blind: bool, as_json: bool) -
     for c in found:
         who = ",".join(split_label(p)[1] for p in c.participants)
         status = c.status if c.status != "merged" else f"merged into {c.merged_into}"
-        rows.append([c.name, c.theme or "", c.count, who, status if include_all else ""])
-    headers = ["code", "theme", "count", "participants"] + (["status"] if include_all else [])
+        rows.append([c.name, c.theme or "", c.parent or "", c.count, who, status if include_all else ""])
+    headers = ["code", "theme", "parent", "count", "participants"] + (["status"] if include_all else [])
     emit_table(headers, [r[: len(headers)] for r in rows])
+
+
+@codes.command("move")
+@click.argument("name", metavar="CODE")
+@click.option("--parent", metavar="CODE", help="Make CODE a sub-code of this code (it joins its theme).")
+@click.option("--theme", metavar="THEME", help="Put CODE at the top level of THEME (it leaves its parent).")
+@click.option("--top", is_flag=True, help="CODE leaves its parent and keeps its theme.")
+@pass_app
+def codes_move(app: AppContext, name: str, parent: str | None, theme: str | None, top: bool) -> None:
+    """Move a code under another code, or to the top of a theme; its sub-codes come along.
+
+    A code cannot go under itself or one of its own sub-codes. Undo with `qualcode undo`.
+
+    \b
+    Examples:
+      qualcode codes move "Forced labour" --parent "Human trafficking problem"
+      qualcode codes move "Forced labour" --theme "Labour migration"
+      qualcode codes move "Forced labour" --top
+    """
+    from qualcode.services.codes import move_code
+
+    result = app.write(move_code, name, parent=parent, theme=theme, top=top)
+    where = f"under {result.parent!r}" if result.parent else f"to the top of {result.theme or 'no theme'!r}"
+    click.echo(f"moved {result.code!r} {where} ({result.moved} code(s) with its sub-codes)")
 
 
 @click.group()

@@ -186,6 +186,9 @@ class Code(Base):
         index=True,
     )
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("code.id", ondelete="RESTRICT"), index=True)
+    # A sub-code's parent code (REFI-QDA, NVivo, ATLAS.ti, MAXQDA and QualCoder nest codes under
+    # codes). A code is never its own ancestor; a sub-code sits in its parent's theme.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("code.id", ondelete="RESTRICT"), index=True)
     exclusion_reason: Mapped[str] = mapped_column(Text, default="")
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id", ondelete="SET NULL"))
     position: Mapped[int] = mapped_column(Integer, default=0)
@@ -195,7 +198,8 @@ class Code(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     theme: Mapped[Theme | None] = relationship(back_populates="codes")
-    merged_into: Mapped[Code | None] = relationship(remote_side=[id])
+    merged_into: Mapped[Code | None] = relationship(remote_side=[id], foreign_keys=[merged_into_id])
+    parent: Mapped[Code | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
     codings: Mapped[list[Coding]] = relationship(back_populates="code")
 
 

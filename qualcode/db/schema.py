@@ -21,8 +21,8 @@ from qualcode.db.models import Base, Study, table_of
 from qualcode.db.search import create_search_objects, is_search_object
 from qualcode.domain.errors import QualcodeError, StudyVersionError
 
-HEAD_REVISION = "0002"
-KNOWN_REVISIONS = ("0001", "0002")
+HEAD_REVISION = "0003"
+KNOWN_REVISIONS = ("0001", "0002", "0003")
 
 
 @dataclass(frozen=True)
@@ -117,9 +117,9 @@ def create_study(location: StudyLocation, title: str) -> OpenedStudy:
             )
             conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": HEAD_REVISION})
             conn.execute(
-                table_of(Study).insert().values(
-                    title=title, research_questions="", created_at=datetime.now(UTC)
-                )
+                table_of(Study)
+                .insert()
+                .values(title=title, research_questions="", created_at=datetime.now(UTC))
             )
     except (OperationalError, DatabaseError) as exc:
         engine.dispose()

@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Row, bindparam, delete, insert, select, update
+from sqlalchemy import Row, bindparam, delete, insert, or_, select, update
 
 from qualcode.db.models import Code, CodeStatus, Coding, Event, Memo, table_of
 from qualcode.domain.errors import ConflictError, NotFoundError, QualcodeError
 from qualcode.domain.similarity import DEFAULT_THRESHOLD, find_clusters
+from qualcode.domain.subcodes import parents_after_merge
 from qualcode.services.codes import code_counts
 from qualcode.services.history import RowTracker, revert
 from qualcode.services.lookup import code_by_name
@@ -120,7 +121,9 @@ def merge_codes(uow: UnitOfWork, sources: Sequence[str], into: str, *, reason: s
     dropped coding lives on in the event's history. Memos on the source codes move to the
     target, a source's description becomes a memo on the target (both with their provenance),
     sources become ``merged`` and leave their themes; an unthemed target takes the first
-    source's theme place and example quote.
+    source's theme place and example quote. Sub-codes of a source become sub-codes of the
+    target; a target that sat below a source takes that source's place in the tree
+    (``qualcode.domain.subcodes.parents_after_merge``).
     """
     s = uow.session
     names = _unique_names(sources)
@@ -180,8 +183,17 @@ def merge_codes(uow: UnitOfWork, sources: Sequence[str], into: str, *, reason: s
             )
         ).all()
 
+    parents = dict(
+        s.execute(
+            select(Code.id, Code.parent_id).where(
+                or_(Code.parent_id.is_not(None), Code.id.in_([target.id, *source_ids]))
+            )
+        ).all()
+    )
+    new_parents = parents_after_merge(parents, source_ids, target.id)
+
     tracker = RowTracker(s)
-    tracker.watch(Code, [target.id, *source_ids])
+    tracker.watch(Code, [target.id, *source_ids, *new_parents])
     tracker.watch(Coding, [r.id for r in coding_rows])
     tracker.watch(Memo, [m.id for m in code_memos] + [m.id for m in coding_memos])
 
@@ -255,6 +267,16 @@ def merge_codes(uow: UnitOfWork, sources: Sequence[str], into: str, *, reason: s
         code.merged_into_id = target.id
         code.theme_id = None
         code.position = 0
+        code.parent_id = None
+    if target.id in new_parents:
+        target.parent_id = new_parents.pop(target.id)
+    s.flush()
+    for child_id, parent_id in new_parents.items():
+        if child_id not in source_ids:
+            # Sub-codes of a merged code follow it into the target, and into the target's theme.
+            s.execute(
+                update(Code).where(Code.id == child_id).values(parent_id=parent_id, theme_id=target.theme_id)
+            )
 
     event = uow.log(
         MERGE,
