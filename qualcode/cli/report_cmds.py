@@ -175,7 +175,9 @@ def export_codebook(
         f"{sum(1 for s in book.sections if s.theme)} themes"
     )
     if book.note():
-        click.echo(book.note(), err=True)
+        from qualcode.domain.reports import MARK_HINT
+
+        click.echo(f"{book.note()} {MARK_HINT}", err=True)
 
 
 def _font(font: str | None) -> dict[str, Any]:
@@ -263,6 +265,12 @@ def _write_matrix(table: Matrix, fmt: str, out: Path | None) -> None:
         from qualcode.io.xlsx_export import write_matrix_xlsx
 
         write_matrix_xlsx(table, out)
+    elif fmt == "docx":
+        if out is None:
+            raise QualcodeError("a .docx matrix needs a file: add -o OUT.docx")
+        from qualcode.io.docx_export import write_matrix_docx
+
+        write_matrix_docx(table, out)
     elif fmt == "json":
         if out is None:
             emit_json(table.as_dict())
@@ -281,10 +289,11 @@ def _write_matrix(table: Matrix, fmt: str, out: Path | None) -> None:
 
         write_text(out, text)
     codes_n = sum(1 for r in table.rows if r.kind == "code")
-    click.echo(f"wrote {out}: {codes_n} codes × {len(table.columns)} {table.by} columns", err=fmt != "xlsx")
+    binary = fmt in ("xlsx", "docx")
+    click.echo(f"wrote {out}: {codes_n} codes × {len(table.columns)} {table.by} columns", err=not binary)
 
 
-_FORMAT_OF = {".csv": "csv", ".xlsx": "xlsx", ".json": "json", ".md": "md"}
+_FORMAT_OF = {".csv": "csv", ".xlsx": "xlsx", ".json": "json", ".md": "md", ".docx": "docx"}
 
 
 @export.command("matrix")
@@ -294,11 +303,12 @@ _FORMAT_OF = {".csv": "csv", ".xlsx": "xlsx", ".json": "json", ".md": "md"}
 @click.option("--include-excluded", is_flag=True, help="Also count excluded codes.")
 @pass_app
 def export_matrix(app: AppContext, out: Path, by: str, with_themes: bool, include_excluded: bool) -> None:
-    """The code × participant (document, attribute) matrix as .xlsx, .csv, .md or .json.
+    """The code × participant (document, attribute) matrix as .xlsx, .docx, .csv, .md or .json.
 
     \b
-    Example:
+    Examples:
       qualcode export matrix matrix.xlsx --themes
+      qualcode export matrix matrix.docx --themes
     """
     suffix = _suffix(out, tuple(_FORMAT_OF), "the matrix")
     _write_matrix(_matrix(app, by, with_themes, include_excluded), _FORMAT_OF[suffix], out)
@@ -342,7 +352,7 @@ def _output_options(fn: Any) -> Any:
     return click.option(
         "--format",
         "fmt",
-        type=click.Choice(["csv", "xlsx", "json", "md"]),
+        type=click.Choice(["csv", "xlsx", "docx", "json", "md"]),
         default=None,
         help="Output format (default: from -o's suffix, else a table).",
     )(fn)
@@ -354,7 +364,7 @@ def _format(fmt: str | None, out: Path | None) -> str | None:
         fmt = _FORMAT_OF.get(out.suffix.lower())
         if fmt is None:
             raise QualcodeError(
-                "give --format (csv, xlsx, json, md) or an -o file with one of those suffixes",
+                "give --format (csv, xlsx, docx, json, md) or an -o file with one of those suffixes",
                 source=str(out),
             )
     return fmt
@@ -483,6 +493,10 @@ def report_cooccurrence(
     with app.uow(write=False) as uow:
         rows = cooccurrence(uow, min_count=min_count, include_excluded=include_excluded)
     fmt = _format(fmt, out)
+    if fmt == "docx":
+        raise QualcodeError(
+            "co-occurrence is written as csv, xlsx, json or md", source=str(out or "--format")
+        )
     if fmt is None:
         emit_table(
             ["code", "code", "together", "documents", "participants"],

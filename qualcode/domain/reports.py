@@ -71,8 +71,22 @@ class Codebook:
             return ""
         return (
             f"Note: the example quote of {n} code(s) was not marked by the researchers; qualcode "
-            f"showed {AUTO_PICK_RULE}. Mark one with: qualcode codes example CODE --segment ID."
+            f"showed {AUTO_PICK_RULE}."
         )
+
+    def auto_picked_codes(self) -> list[str]:
+        """The codes whose example quote qualcode picked, in codebook order."""
+        return [e.code for e in self.entries if e.example is not None and not e.example.marked]
+
+    def provenance(self) -> str:
+        """What a file's document properties say about the quotes (never the table itself)."""
+        note = self.note()
+        if not note:
+            return "Every example quote was marked by the researchers."
+        return f"{note} Picked for: {'; '.join(self.auto_picked_codes())}."
+
+
+MARK_HINT = "Mark one with: qualcode codes example CODE --segment ID."
 
 
 @dataclass(frozen=True)

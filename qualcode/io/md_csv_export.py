@@ -52,9 +52,6 @@ def codebook_markdown(book: Codebook, *, label_style: str = "plain") -> str:
             quote = entry.example.cited(label_style) if entry.example else ""
             parts.append(_md_row([_md_emph(entry.code, "*"), _md(quote), str(entry.count)]))
         parts.append("")
-    if book.note():
-        parts.append(f"*{_md(book.note())}*")
-        parts.append("")
     return "\n".join(parts)
 
 

@@ -1,8 +1,11 @@
 """Spreadsheets a thesis can use as they are: Appendix A, Appendix B, the matrix, co-occurrence.
 
 Written in openpyxl's write-only mode (rows stream to disk, so 20,000 codes export in
-seconds), with a named font, wrapped text and row heights that show a quote whole, column
-widths, a frozen header repeated on every printed page, and a landscape page fit to width.
+seconds), in Calibri (Excel's default; LibreOffice shows the metric-compatible Carlito), with
+column widths and row heights measured from the font's metrics (``qualcode.io.layout``) so that
+every wrapped text shows whole and no header breaks a word, a frozen header repeated on every
+printed page where the table has one, and a landscape page fit to width. Every text cell is
+stored as a string (never a formula), XML-safe and within Excel's 32,767 characters.
 """
 
 from __future__ import annotations
@@ -23,15 +26,16 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from qualcode.domain.citations import participant_label
 from qualcode.domain.reports import Codebook, CooccurrenceRow, Matrix, MatrixRow, ParticipantRow
+from qualcode.io.cells import xlsx_text
+from qualcode.io.layout import Cell, TextMeasure, fit_column, row_height, style_of
 from qualcode.io.output import ensure_folder, replacing
 
-DEFAULT_FONT = "Arial"  # LibreOffice renders it with the metric-compatible Liberation Sans
-DEFAULT_SIZE = 10
+DEFAULT_FONT = "Calibri"  # Excel's default; LibreOffice renders the metric-compatible Carlito
+DEFAULT_SIZE = 11
 HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 THEME_FILL = PatternFill("solid", fgColor="EDEDED")
 THIN = Side(style="thin", color="A6A6A6")
 GRID = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-MAX_ROW_HEIGHT = 409.0  # Excel's limit, in points
 CHART_SERIES = 24  # more stacked series than this cannot be told apart
 
 
@@ -47,7 +51,7 @@ class _Styles:
         self.wrap = Alignment(wrap_text=True, vertical="top")
         self.wrap_centre = Alignment(wrap_text=True, vertical="top", horizontal="center")
         self.centre = Alignment(horizontal="center", vertical="top")
-        self.line_height = size * 1.28  # points per wrapped line (Excel: 12.75 for 10 pt)
+        self.measure = TextMeasure(font, size)
         self._cache: dict[tuple[int, int, int, int], tuple[Any, tuple[Any, ...]]] = {}
 
     def cell(
@@ -63,7 +67,9 @@ class _Styles:
         """A styled write-only cell. Styles are registered once per combination and copied
         after that: openpyxl hashes a Font on every assignment, which costs more than the write."""
         key = (id(font), id(alignment), id(fill), id(border))
-        cell = WriteOnlyCell(ws, value=value)
+        cell = WriteOnlyCell(ws, value=xlsx_text(value))
+        if isinstance(cell.value, str):
+            cell.data_type = "s"  # text stays text: "=HYPERLINK(...)" is not a formula
         cached = self._cache.get(key)
         if cached is None:
             cell.font = font
@@ -79,42 +85,24 @@ class _Styles:
             cell._style = copy(cached[0])
         return cell
 
-    def height(self, texts_and_widths: Sequence[tuple[str, float]]) -> float:
-        """A row height (points) that shows every wrapped text whole in its column width."""
-        lines = max((_lines(t, w * 10 / self.size) for t, w in texts_and_widths), default=1)
-        return min(MAX_ROW_HEIGHT, round(lines * self.line_height + 3, 2))
+    def height(self, cells: Sequence[Cell]) -> float:
+        """A row height (points) that shows every wrapped cell whole in its column."""
+        return row_height(self.measure, list(cells))
+
+    def fit(self, texts: Any, *, bold: bool = False, italic: bool = False, **bounds: float) -> float:
+        """A column width (characters) for ``texts`` in this font (see ``layout.fit_column``)."""
+        return fit_column(self.measure, texts, style=style_of(bold, italic), **bounds)
 
 
-def _lines(text: str, chars_per_line: float) -> int:
-    """Wrapped lines of ``text`` in a column holding about ``chars_per_line`` characters.
-
-    A column's width counts '0' digits; running text in Arial/Liberation Sans averages about
-    1.4 characters per digit width (measured on LibreOffice's rendering of the thesis quotes).
-    We count 1.2, wrapping word by word, so that Cyrillic (wider) and Excel's rounding still
-    fit: a row may end with a little room to spare, never with a cut-off quote.
-    """
-    limit = max(1, int(chars_per_line * 1.2))
-    total = 0
-    for paragraph in str(text).split("\n"):
-        used, lines = 0, 1
-        for word in paragraph.split(" "):
-            size = len(word)
-            if used and used + 1 + size > limit:
-                lines += 1
-                used = 0
-            while size > limit:  # a very long word breaks across lines
-                lines += 1
-                size -= limit
-            used = used + (1 if used else 0) + size
-        total += lines
-    return max(1, total)
-
-
-def _page(ws: Any, widths: Sequence[float], *, header_rows: str = "1:1", freeze: str = "A2") -> None:
+def _page(
+    ws: Any, widths: Sequence[float], *, header_rows: str | None = "1:1", freeze: str | None = "A2"
+) -> None:
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = freeze
-    ws.print_title_rows = header_rows
+    if freeze:
+        ws.freeze_panes = freeze
+    if header_rows:
+        ws.print_title_rows = header_rows
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = "9"  # A4
     ws.page_setup.fitToWidth = 1
@@ -123,15 +111,30 @@ def _page(ws: Any, widths: Sequence[float], *, header_rows: str = "1:1", freeze:
     ws.page_margins.left = ws.page_margins.right = 0.5
 
 
+ABOUT_WIDTH = 110.0
+
+
 def _about(wb: Workbook, st: _Styles, lines: Sequence[str]) -> None:
+    """A sheet of provenance: what was exported, when, and how the numbers were counted."""
     ws = wb.create_sheet("About")
-    ws.column_dimensions["A"].width = 120
-    for text in lines:
+    ws.column_dimensions["A"].width = ABOUT_WIDTH
+    for row, text in enumerate(lines, start=1):
+        ws.row_dimensions[row].height = st.height([Cell(text, ABOUT_WIDTH)])
         ws.append([st.cell(ws, text, st.plain, st.wrap, border=None)])
+
+
+def _describe(wb: Workbook, title: str, description: str) -> None:
+    """Document properties (File > Properties): where notes about the export belong."""
+    wb.properties.title = xlsx_text(title)
+    wb.properties.description = xlsx_text(description)
+    wb.properties.creator = "qualcode"
 
 
 def _stamp() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+CODEBOOK_HEADS = ("Example of a code", "Number of codes")
 
 
 def write_codebook_xlsx(
@@ -145,39 +148,47 @@ def write_codebook_xlsx(
     """Appendix B: a header row per theme (``Theme | Example of a code | Number of codes``,
     bold), then its codes (name in italics, the quote ``Expert A: '…'``, the number of codings).
 
-    Sub-themes get their own header row, indented. The sheet "About" says which quotes
-    qualcode picked because none was marked.
+    Sub-themes get their own header row, indented. There is no generic header row above the
+    first theme (Appendix B has none). The sheet "About" and the document properties say how
+    the numbers were counted and which quotes qualcode picked because none was marked.
     """
     ensure_folder(path)
     st = _Styles(font, size)
-    widths = (36.0, 92.0, 12.0)
+    sections = [s for s in book.sections if s.entries or s.theme is not None]
+    names = [s.theme if s.theme is not None else "Codes without a theme" for s in sections]
+    codes = [e.code for s in sections for e in s.entries]
+    widths = (
+        max(st.fit(codes, italic=True, least=30, most=40), st.fit(names, bold=True, least=30, most=40)),
+        92.0,
+        st.fit(CODEBOOK_HEADS[1:], bold=True, least=10, most=10),
+    )
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Codebook")
-    _page(ws, widths)
-    header = ["Theme", "Example of a code", "Number of codes"]
-    ws.row_dimensions[1].height = st.line_height + 4
-    row = 1
-    cells = [st.cell(ws, h, st.bold, st.wrap, fill=HEADER_FILL) for h in header]
-    cells[2].alignment = st.wrap_centre
-    ws.append(cells)
-    for section in book.sections:
-        if not section.entries and section.theme is None:
-            continue
-        name = section.theme if section.theme is not None else "Codes without a theme"
+    _page(ws, widths, header_rows=None, freeze=None)
+    row = 0
+    for section, name in zip(sections, names, strict=True):
         row += 1
-        ws.row_dimensions[row].height = st.height([(name, widths[0] - 2 * section.depth)])
         indent = Alignment(wrap_text=True, vertical="top", indent=2 * section.depth)
+        ws.row_dimensions[row].height = st.height(
+            [
+                Cell(name, widths[0], "bold", 2 * section.depth),
+                Cell(CODEBOOK_HEADS[0], widths[1], "bold"),
+                Cell(CODEBOOK_HEADS[1], widths[2], "bold"),
+            ]
+        )
         ws.append(
             [
                 st.cell(ws, name, st.bold, indent, fill=THEME_FILL),
-                st.cell(ws, "Example of a code", st.bold, st.wrap, fill=THEME_FILL),
-                st.cell(ws, "Number of codes", st.bold, st.wrap_centre, fill=THEME_FILL),
+                st.cell(ws, CODEBOOK_HEADS[0], st.bold, st.wrap, fill=THEME_FILL),
+                st.cell(ws, CODEBOOK_HEADS[1], st.bold, st.wrap_centre, fill=THEME_FILL),
             ]
         )
         for entry in section.entries:
             quote = entry.example.cited(label_style) if entry.example else ""
             row += 1
-            ws.row_dimensions[row].height = st.height([(entry.code, widths[0]), (quote, widths[1])])
+            ws.row_dimensions[row].height = st.height(
+                [Cell(entry.code, widths[0], "italic"), Cell(xlsx_text(quote), widths[1])]
+            )
             ws.append(
                 [
                     st.cell(ws, entry.code, st.italic, st.wrap),
@@ -193,11 +204,9 @@ def write_codebook_xlsx(
     ]
     if book.note():
         about.append(book.note())
-        about.append(
-            "Quotes chosen by qualcode: "
-            + "; ".join(e.code for e in book.entries if e.example and not e.example.marked)
-        )
+        about.append("Quotes chosen by qualcode: " + "; ".join(book.auto_picked_codes()))
     _about(wb, st, about)
+    _describe(wb, f"Codebook: {book.title}", book.provenance())
     with replacing(path) as tmp:
         wb.save(tmp)
 
@@ -215,17 +224,20 @@ def write_participants_xlsx(
     ensure_folder(path)
     st = _Styles(font, size)
     table = participant_cells(people, columns, label_style)
+    heads = [h for _, h in columns]
     widths = [
-        min(60.0, max(10.0, max((len(str(r[i])) for r in table), default=8) + 2.0))
+        max(st.fit([r[i] for r in table], least=8, most=60), st.fit([heads[i]], bold=True, least=8, most=60))
         for i in range(len(columns))
     ]
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Participants")
     _page(ws, widths)
-    ws.append([st.cell(ws, h, st.bold, st.wrap, fill=HEADER_FILL) for _, h in columns])
+    ws.row_dimensions[1].height = st.height([Cell(h, w, "bold") for h, w in zip(heads, widths, strict=True)])
+    ws.append([st.cell(ws, h, st.bold, st.wrap, fill=HEADER_FILL) for h in heads])
     for i, values in enumerate(table, start=2):
-        ws.row_dimensions[i].height = st.height([(str(v), w) for v, w in zip(values, widths, strict=True)])
+        ws.row_dimensions[i].height = st.height([Cell(v, w) for v, w in zip(values, widths, strict=True)])
         ws.append([st.cell(ws, v, st.plain, st.wrap) for v in values])
+    _describe(wb, "Participants", f"{len(table)} participants, exported by qualcode on {_stamp()}.")
     with replacing(path) as tmp:
         wb.save(tmp)
 
@@ -275,13 +287,20 @@ def write_matrix_xlsx(
     ensure_folder(path)
     st = _Styles(font, size)
     n = len(table.columns)
-    col_width = min(14.0, max(6.0, max((len(c) for c in table.columns), default=4) * 0.9 + 1))
-    widths = [40.0, *([col_width] * n), 9.0, 13.0]
+    heads = ["Code", *table.columns, "Total", "Participants"]
+    # Each column header on one line where it fits in 16 characters, never a word broken.
+    col_width = st.fit(table.columns, bold=True, least=6, most=16) if n else 6.0
+    label_width = st.fit([r.label for r in table.rows], bold=True, least=30, most=50)
+    widths = [
+        label_width,
+        *([col_width] * n),
+        st.fit(["Total"], bold=True, least=7, most=10),
+        st.fit(["Participants"], bold=True, least=8, most=16),
+    ]
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Matrix")
     _page(ws, widths, freeze="B2")
-    heads = ["Code", *table.columns, "Total", "Participants"]
-    ws.row_dimensions[1].height = st.height([(h, col_width) for h in table.columns] + [("Participants", 13)])
+    ws.row_dimensions[1].height = st.height([Cell(h, w, "bold") for h, w in zip(heads, widths, strict=True)])
     ws.append(
         [
             st.cell(ws, h, st.bold, st.wrap_centre if i else st.wrap, fill=HEADER_FILL)
@@ -294,10 +313,11 @@ def write_matrix_xlsx(
         bold = row.kind != "code"
         font_ = st.bold if bold else st.plain
         fill = THEME_FILL if bold else None
-        label_align = Alignment(wrap_text=True, vertical="top", indent=min(15, row.depth * 2))
+        indent = min(15, row.depth * 2)
+        label_align = Alignment(wrap_text=True, vertical="top", indent=indent)
         if row.kind == "code":
             code_rows.append(r)
-        ws.row_dimensions[r].height = st.height([(row.label, widths[0] - 2 * row.depth)])
+        ws.row_dimensions[r].height = st.height([Cell(row.label, widths[0], style_of(bold), indent)])
         ws.append(
             [
                 st.cell(ws, row.label, font_, label_align, fill=fill),
@@ -316,6 +336,13 @@ def write_matrix_xlsx(
             ),
         )
     _matrix_chart(wb, st, table)
+    codes_n = len(code_rows)
+    _describe(
+        wb,
+        f"Codings per code and {table.by}",
+        f"{codes_n} codes × {n} {table.by} columns; empty cell = no codings. "
+        f"Exported by qualcode on {_stamp()}.",
+    )
     with replacing(path) as tmp:
         wb.save(tmp)
 
@@ -346,10 +373,20 @@ def _matrix_chart(wb: Workbook, st: _Styles, table: Matrix) -> None:
     # A worksheet (not a chartsheet): LibreOffice prints charts on worksheets only.
     data = wb.create_sheet("Chart")
     series_names = [columns[i] for i in keep] + ([f"Other ({len(rest)})"] if rest else [])
-    _page(data, [40.0] + [10.0] * len(series_names))
-    data.append([st.cell(data, h, st.bold, st.wrap, fill=HEADER_FILL) for h in ["Theme", *series_names]])
-    for name, counts in table.theme_totals:
+    names = [name for name, _ in table.theme_totals]
+    widths = [
+        st.fit(names, least=30, most=50),
+        *([st.fit(series_names, bold=True, least=6, most=16)] * len(series_names)),
+    ]
+    _page(data, widths)
+    heads = ["Theme", *series_names]
+    data.row_dimensions[1].height = st.height(
+        [Cell(h, w, "bold") for h, w in zip(heads, widths, strict=True)]
+    )
+    data.append([st.cell(data, h, st.bold, st.wrap, fill=HEADER_FILL) for h in heads])
+    for r, (name, counts) in enumerate(table.theme_totals, start=2):
         values = [counts[i] for i in keep] + ([sum(counts[i] for i in rest)] if rest else [])
+        data.row_dimensions[r].height = st.height([Cell(name, widths[0])])
         data.append(
             [st.cell(data, name, st.plain, st.wrap), *[st.cell(data, v, st.plain, st.centre) for v in values]]
         )
@@ -376,21 +413,25 @@ def _matrix_chart(wb: Workbook, st: _Styles, table: Matrix) -> None:
 def write_cooccurrence_xlsx(
     rows: Sequence[CooccurrenceRow], path: Path, *, font: str = DEFAULT_FONT, size: float = DEFAULT_SIZE
 ) -> None:
+    """Pairs of codes met on the same or overlapping excerpts, most frequent first."""
     ensure_folder(path)
     st = _Styles(font, size)
-    widths = [40.0, 40.0, 10.0, 11.0, 40.0]
+    heads = ["Code", "Code", "Together", "Documents", "Participants"]
+    widths = [
+        40.0,
+        40.0,
+        st.fit(heads[2:3], bold=True, least=8),
+        st.fit(heads[3:4], bold=True, least=8),
+        40.0,
+    ]
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Co-occurrence")
     _page(ws, widths)
-    ws.append(
-        [
-            st.cell(ws, h, st.bold, st.wrap, fill=HEADER_FILL)
-            for h in ["Code", "Code", "Together", "Documents", "Participants"]
-        ]
-    )
+    ws.row_dimensions[1].height = st.height([Cell(h, w, "bold") for h, w in zip(heads, widths, strict=True)])
+    ws.append([st.cell(ws, h, st.bold, st.wrap, fill=HEADER_FILL) for h in heads])
     for i, r in enumerate(rows, start=2):
         who = ", ".join(r.participants)
-        ws.row_dimensions[i].height = st.height([(r.code_a, 40), (r.code_b, 40), (who, 40)])
+        ws.row_dimensions[i].height = st.height([Cell(r.code_a, 40), Cell(r.code_b, 40), Cell(who, 40)])
         ws.append(
             [
                 st.cell(ws, r.code_a, st.plain, st.wrap),

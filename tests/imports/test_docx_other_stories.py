@@ -23,7 +23,7 @@ def _with_footnote_comment(path: Path) -> Path:
         ),
     )
     footnotes = (
-        f"<w:footnotes {NS_DECL}><w:footnote w:id=\"1\"><w:p><w:r><w:t>Данные МВД, </w:t></w:r>"
+        f'<w:footnotes {NS_DECL}><w:footnote w:id="1"><w:p><w:r><w:t>Данные МВД, </w:t></w:r>'
         '<w:commentRangeStart w:id="2"/><w:r><w:t>2023</w:t></w:r><w:commentRangeEnd w:id="2"/>'
         '<w:r><w:commentReference w:id="2"/></w:r></w:p></w:footnote></w:footnotes>'
     )
