@@ -66,6 +66,18 @@ def _pg_schema_url(schema: str) -> str:
     return f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def export_records(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Where qualcode remembers the files it exported: per test session, not the user's home."""
+    before = os.environ.get("QUALCODE_STATE_DIR")
+    os.environ["QUALCODE_STATE_DIR"] = str(tmp_path_factory.mktemp("qualcode-state"))
+    yield
+    if before is None:
+        os.environ.pop("QUALCODE_STATE_DIR", None)
+    else:
+        os.environ["QUALCODE_STATE_DIR"] = before
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
 def study_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Where a new study goes: a file path, or a fresh PostgreSQL schema. Nothing created yet."""

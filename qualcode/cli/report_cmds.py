@@ -21,6 +21,20 @@ LABEL_STYLE = click.Choice(["plain", "brackets"])
 DEFAULT_PARTICIPANT_COLUMNS = "date=Date,label=Name,organisation=Organisation,location=Location"
 
 
+FORCE = click.option(
+    "--force", is_flag=True, help="Replace OUT even if qualcode did not write it (never the open study)."
+)
+RAW = click.option("--raw", is_flag=True, help="In .csv, no ' before cells that begin like a formula (=+-@).")
+
+
+def _target(app: AppContext, out: Path, force: bool) -> None:
+    """Refuse OUT when it is the open study, another study, or a file qualcode did not write."""
+    from qualcode.db.engine import locate
+    from qualcode.io.output import check_target
+
+    check_target(out, study=locate(app.db).path if app.db else None, force=force)
+
+
 def _suffix(path: Path, allowed: tuple[str, ...], what: str) -> str:
     suffix = path.suffix.lower()
     if suffix not in allowed:
@@ -126,10 +140,19 @@ def export() -> None:
     show_default=True,
     help='How quotes name participants: plain "Expert A" or brackets "Expert (A)".',
 )
-@click.option("--font", help="The font (default Arial in .xlsx, Times New Roman in .docx).")
+@click.option("--font", help="The font (default Calibri in .xlsx, Times New Roman in .docx).")
+@FORCE
+@RAW
 @pass_app
 def export_codebook(
-    app: AppContext, out: Path, include_excluded: bool, min_count: int, label_style: str, font: str | None
+    app: AppContext,
+    out: Path,
+    include_excluded: bool,
+    min_count: int,
+    label_style: str,
+    font: str | None,
+    force: bool,
+    raw: bool,
 ) -> None:
     """The Appendix-B codebook as .xlsx, .docx, .md, .csv, or a REFI-QDA .qdc.
 
@@ -143,6 +166,7 @@ def export_codebook(
       qualcode export codebook codebook.qdc
     """
     suffix = _suffix(out, (".xlsx", ".docx", ".md", ".csv", ".qdc"), "a codebook")
+    _target(app, out, force)
     if suffix == ".qdc":
         from qualcode.io.refi import write_qdc
         from qualcode.services.project import project_snapshot
@@ -169,7 +193,7 @@ def export_codebook(
     else:
         from qualcode.io.md_csv_export import write_codebook_text
 
-        write_codebook_text(book, out, label_style=label_style)
+        write_codebook_text(book, out, label_style=label_style, raw=raw)
     click.echo(
         f"wrote {out}: {len(book.entries)} codes, {sum(e.count for e in book.entries)} codings, "
         f"{sum(1 for s in book.sections if s.theme)} themes"
@@ -211,8 +235,12 @@ def _participant_columns(spec: str) -> list[tuple[str, str]]:
     show_default=True,
     help='plain "Expert A" or brackets "Expert (A)" (as Appendix A prints it).',
 )
+@FORCE
+@RAW
 @pass_app
-def export_participants(app: AppContext, out: Path, columns: str, label_style: str) -> None:
+def export_participants(
+    app: AppContext, out: Path, columns: str, label_style: str, force: bool, raw: bool
+) -> None:
     """Appendix A, the list of interviewees, as .xlsx, .docx, .md or .csv.
 
     \b
@@ -221,6 +249,7 @@ def export_participants(app: AppContext, out: Path, columns: str, label_style: s
       qualcode export participants people.xlsx --columns label=Name,mode=Interview,codings=Codings
     """
     suffix = _suffix(out, (".xlsx", ".docx", ".md", ".csv"), "the participants table")
+    _target(app, out, force)
     cols = _participant_columns(columns)
     from qualcode.services.reports import participants_table
 
@@ -245,7 +274,8 @@ def export_participants(app: AppContext, out: Path, columns: str, label_style: s
         from qualcode.io.md_csv_export import participants_text
         from qualcode.io.output import write_text
 
-        write_text(out, participants_text(people, cols, label_style=label_style, csv_form=suffix == ".csv"))
+        text = participants_text(people, cols, label_style=label_style, csv_form=suffix == ".csv", raw=raw)
+        write_text(out, text)
     click.echo(f"wrote {out}: {len(people)} participants")
 
 
@@ -256,7 +286,7 @@ def _matrix(app: AppContext, by: str, with_themes: bool, include_excluded: bool)
         return matrix(uow, by=by, themes=with_themes, include_excluded=include_excluded)
 
 
-def _write_matrix(table: Matrix, fmt: str, out: Path | None) -> None:
+def _write_matrix(table: Matrix, fmt: str, out: Path | None, *, raw: bool = False) -> None:
     from qualcode.io.md_csv_export import matrix_csv, matrix_markdown
 
     if fmt == "xlsx":
@@ -281,7 +311,7 @@ def _write_matrix(table: Matrix, fmt: str, out: Path | None) -> None:
 
         write_text(out, json.dumps(table.as_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
-        text = matrix_csv(table) if fmt == "csv" else matrix_markdown(table)
+        text = matrix_csv(table, raw=raw) if fmt == "csv" else matrix_markdown(table)
         if out is None:
             click.echo(text, nl=False)
             return
@@ -301,8 +331,12 @@ _FORMAT_OF = {".csv": "csv", ".xlsx": "xlsx", ".json": "json", ".md": "md", ".do
 @click.option("--by", default="participant", show_default=True, metavar="participant|document|attribute:KEY")
 @click.option("--themes", "with_themes", is_flag=True, help="Add a subtotal row per theme.")
 @click.option("--include-excluded", is_flag=True, help="Also count excluded codes.")
+@FORCE
+@RAW
 @pass_app
-def export_matrix(app: AppContext, out: Path, by: str, with_themes: bool, include_excluded: bool) -> None:
+def export_matrix(
+    app: AppContext, out: Path, by: str, with_themes: bool, include_excluded: bool, force: bool, raw: bool
+) -> None:
     """The code × participant (document, attribute) matrix as .xlsx, .docx, .csv, .md or .json.
 
     \b
@@ -311,13 +345,15 @@ def export_matrix(app: AppContext, out: Path, by: str, with_themes: bool, includ
       qualcode export matrix matrix.docx --themes
     """
     suffix = _suffix(out, tuple(_FORMAT_OF), "the matrix")
-    _write_matrix(_matrix(app, by, with_themes, include_excluded), _FORMAT_OF[suffix], out)
+    _target(app, out, force)
+    _write_matrix(_matrix(app, by, with_themes, include_excluded), _FORMAT_OF[suffix], out, raw=raw)
 
 
 @export.command("project")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@FORCE
 @pass_app
-def export_project(app: AppContext, out: Path) -> None:
+def export_project(app: AppContext, out: Path, force: bool) -> None:
     """The whole study as a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder.
 
     Themes go out as Sets and as non-codable parent codes, participants as Cases with
@@ -329,6 +365,7 @@ def export_project(app: AppContext, out: Path) -> None:
       qualcode export project thesis.qdpx
     """
     _suffix(out, (".qdpx",), "a project")
+    _target(app, out, force)
     from qualcode.io.refi import write_qdpx
     from qualcode.services.project import project_snapshot
 
@@ -346,6 +383,7 @@ def export_project(app: AppContext, out: Path) -> None:
 
 def _output_options(fn: Any) -> Any:
     """``--format`` and ``-o/--output``, shared by the report commands."""
+    fn = FORCE(RAW(fn))
     fn = click.option(
         "-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file."
     )(fn)
@@ -382,7 +420,14 @@ def report() -> None:
 @click.option("--include-excluded", is_flag=True, help="Also count excluded codes.")
 @pass_app
 def report_matrix(
-    app: AppContext, by: str, with_themes: bool, fmt: str | None, out: Path | None, include_excluded: bool
+    app: AppContext,
+    by: str,
+    with_themes: bool,
+    fmt: str | None,
+    out: Path | None,
+    force: bool,
+    raw: bool,
+    include_excluded: bool,
 ) -> None:
     """Codings per code × participant (or document, or attribute value), with totals.
 
@@ -392,6 +437,8 @@ def report_matrix(
       qualcode report matrix --by attribute:mode --format json
       qualcode report matrix --themes -o matrix.xlsx
     """
+    if out is not None:
+        _target(app, out, force)
     table = _matrix(app, by, with_themes, include_excluded)
     fmt = _format(fmt, out)
     if fmt is None:
@@ -403,7 +450,7 @@ def report_matrix(
             ],
         )
         return
-    _write_matrix(table, fmt, out)
+    _write_matrix(table, fmt, out, raw=raw)
 
 
 @report.command("cite")
@@ -479,7 +526,13 @@ def report_cite(
 @click.option("--include-excluded", is_flag=True, help="Also excluded codes.")
 @pass_app
 def report_cooccurrence(
-    app: AppContext, fmt: str | None, out: Path | None, min_count: int, include_excluded: bool
+    app: AppContext,
+    fmt: str | None,
+    out: Path | None,
+    force: bool,
+    raw: bool,
+    min_count: int,
+    include_excluded: bool,
 ) -> None:
     """Codes applied to the same excerpt or to overlapping excerpts, most frequent pairs first.
 
@@ -490,6 +543,8 @@ def report_cooccurrence(
     """
     from qualcode.services.reports import cooccurrence
 
+    if out is not None:
+        _target(app, out, force)
     with app.uow(write=False) as uow:
         rows = cooccurrence(uow, min_count=min_count, include_excluded=include_excluded)
     fmt = _format(fmt, out)
@@ -522,7 +577,7 @@ def report_cooccurrence(
 
         text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
     else:
-        text = cooccurrence_csv(rows) if fmt == "csv" else cooccurrence_markdown(rows)
+        text = cooccurrence_csv(rows, raw=raw) if fmt == "csv" else cooccurrence_markdown(rows)
     if out is None:
         click.echo(text, nl=False)
         return

@@ -65,3 +65,12 @@ def replace_forbidden(text: str) -> tuple[str, Replaced]:
 def xml_safe(text: str) -> str:
     """``text`` with XML-forbidden characters replaced (for exporters: they refuse nothing)."""
     return text if FORBIDDEN.search(text) is None else replace_forbidden(text)[0]
+
+
+def clean_name(name: str) -> str:
+    """A code, theme or participant name with XML-forbidden characters made spaces (a name
+    never holds a line break) or U+FFFD, and the spaces around them collapsed."""
+    if FORBIDDEN.search(name) is None:
+        return name
+    cleaned, _ = replace_forbidden(name)
+    return " ".join(cleaned.replace("\n", " ").split())

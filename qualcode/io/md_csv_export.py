@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from qualcode.domain.reports import Codebook, CooccurrenceRow, Matrix, ParticipantRow
+from qualcode.io.cells import csv_cell
 from qualcode.io.output import write_text
 from qualcode.io.xlsx_export import participant_cells
 
@@ -31,10 +32,11 @@ def _md_row(cells: Sequence[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _csv(rows: Sequence[Sequence[Any]]) -> str:
+def _csv(rows: Sequence[Sequence[Any]], *, raw: bool = False) -> str:
+    """CSV text; a cell that would open as a formula gets a leading ``'`` unless ``raw``."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerows(rows)
+    writer.writerows([[csv_cell(v, raw=raw) for v in row] for row in rows])
     return out.getvalue()
 
 
@@ -55,7 +57,7 @@ def codebook_markdown(book: Codebook, *, label_style: str = "plain") -> str:
     return "\n".join(parts)
 
 
-def codebook_csv(book: Codebook) -> str:
+def codebook_csv(book: Codebook, *, raw: bool = False) -> str:
     rows: list[list[Any]] = [
         [
             "theme",
@@ -89,24 +91,30 @@ def codebook_csv(book: Codebook) -> str:
                     ("researcher" if q.marked else "qualcode") if q else "",
                 ]
             )
-    return _csv(rows)
+    return _csv(rows, raw=raw)
 
 
-def write_codebook_text(book: Codebook, path: Path, *, label_style: str = "plain") -> None:
-    """``.md`` or ``.csv`` by the path's suffix."""
+def write_codebook_text(book: Codebook, path: Path, *, label_style: str = "plain", raw: bool = False) -> None:
+    """``.md`` or ``.csv`` by the path's suffix (``raw``: no ``'`` before formula-like cells)."""
     if path.suffix.lower() == ".csv":
-        write_text(path, codebook_csv(book))
+        write_text(path, codebook_csv(book, raw=raw))
     else:
         write_text(path, codebook_markdown(book, label_style=label_style))
 
 
 def participants_text(
-    people: Sequence[ParticipantRow], columns: Sequence[tuple[str, str]], *, label_style: str, csv_form: bool
+    people: Sequence[ParticipantRow],
+    columns: Sequence[tuple[str, str]],
+    *,
+    label_style: str,
+    csv_form: bool,
+    raw: bool = False,
 ) -> str:
+    """Appendix A as Markdown, or as CSV (``raw``: no ``'`` before formula-like cells)."""
     table = participant_cells(people, columns, label_style)
     headers = [h for _, h in columns]
     if csv_form:
-        return _csv([headers, *table])
+        return _csv([headers, *table], raw=raw)
     lines = [_md_row([_md(h) for h in headers]), "|" + "---|" * len(headers)]
     lines += [_md_row([_md(v) for v in row]) for row in table]
     return "\n".join(lines) + "\n"
@@ -120,8 +128,9 @@ def matrix_rows(table: Matrix) -> list[list[Any]]:
     return out
 
 
-def matrix_csv(table: Matrix) -> str:
-    return _csv(matrix_rows(table))
+def matrix_csv(table: Matrix, *, raw: bool = False) -> str:
+    """The matrix as CSV (``raw``: no ``'`` before formula-like cells)."""
+    return _csv(matrix_rows(table), raw=raw)
 
 
 def matrix_markdown(table: Matrix) -> str:
@@ -147,8 +156,9 @@ def cooccurrence_rows(rows: Sequence[CooccurrenceRow]) -> list[list[Any]]:
     return out
 
 
-def cooccurrence_csv(rows: Sequence[CooccurrenceRow]) -> str:
-    return _csv(cooccurrence_rows(rows))
+def cooccurrence_csv(rows: Sequence[CooccurrenceRow], *, raw: bool = False) -> str:
+    """Co-occurring pairs as CSV (``raw``: no ``'`` before formula-like cells)."""
+    return _csv(cooccurrence_rows(rows), raw=raw)
 
 
 def cooccurrence_markdown(rows: Sequence[CooccurrenceRow]) -> str:

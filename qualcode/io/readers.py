@@ -9,8 +9,10 @@ message naming ``--encoding``.
 from __future__ import annotations
 
 import codecs
+from dataclasses import replace
 from pathlib import Path
 
+from qualcode.domain.characters import FORBIDDEN, clean_name, replace_forbidden, xml_safe
 from qualcode.domain.errors import QualcodeError
 from qualcode.domain.imported import ImportedDocument
 from qualcode.io.pseudonyms import PseudonymKey, pseudonymise
@@ -84,4 +86,37 @@ def read_document(
             f"unsupported file type {suffix or '(none)'}; qualcode reads " + ", ".join(DOCUMENT_SUFFIXES),
             source=source,
         )
+    doc = without_forbidden_characters(doc)
     return pseudonymise(doc, pseudonyms) if pseudonyms is not None else doc
+
+
+def without_forbidden_characters(doc: ImportedDocument) -> ImportedDocument:
+    """The document with characters XML cannot hold replaced one for one in its text (so the
+    codings' offsets stay right), in its title, code names and memos; a warning says how many.
+
+    A form feed (a PDF-to-text page break) or a vertical tab (Word's manual line break) would
+    otherwise make every .xlsx, .docx and .qdpx export of the study fail.
+    """
+    text, replaced = replace_forbidden(doc.text)
+    names = [c for coding in doc.codings for c in (*coding.codes, *(m.text for m in coding.memos))]
+    if (
+        not replaced.count
+        and FORBIDDEN.search(doc.title) is None
+        and not any(FORBIDDEN.search(n) for n in names)
+    ):
+        return doc
+    codings = tuple(
+        replace(
+            coding,
+            codes=tuple(clean_name(c) for c in coding.codes),
+            memos=tuple(replace(m, text=xml_safe(m.text)) for m in coding.memos),
+        )
+        for coding in doc.codings
+    )
+    warnings = doc.warnings
+    in_names = sum(len(FORBIDDEN.findall(n)) for n in names)
+    if replaced.count:
+        warnings += (replaced.message(),)
+    if in_names:
+        warnings += (f"replaced {in_names} character(s) that XML cannot hold in code names or comments",)
+    return replace(doc, text=text, title=clean_name(doc.title), codings=codings, warnings=warnings)

@@ -23,6 +23,7 @@ from typing import Any
 from lxml import etree
 
 from qualcode import __version__
+from qualcode.domain.characters import xml_safe
 from qualcode.domain.errors import QualcodeError
 from qualcode.domain.project import (
     EXCLUDED_SET,
@@ -68,7 +69,7 @@ def _dt(value: datetime | None) -> str | None:
 def _set(el: etree._Element, **attrs: Any) -> etree._Element:
     for key, value in attrs.items():
         if value is not None and value != "":
-            el.set(key, str(value))
+            el.set(key, xml_safe(str(value)))
     return el
 
 
@@ -78,12 +79,7 @@ def _sub(parent: etree._Element, ns: str, tag: str, **attrs: Any) -> etree._Elem
 
 def _text(parent: etree._Element, ns: str, tag: str, text: str) -> None:
     if text:
-        _sub(parent, ns, tag).text = text
-
-
-def _clean_xml_text(text: str) -> str:
-    """XML 1.0 cannot carry most control characters; they never belong in interview text."""
-    return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
+        _sub(parent, ns, tag).text = xml_safe(text)
 
 
 def _codes_tree(
@@ -224,7 +220,7 @@ def project_xml(project: Project) -> tuple[bytes, dict[str, bytes]]:
                     tag, text = "TextValue", str(value)
                 vv = _sub(el, ns, "VariableValue")
                 _sub(vv, ns, "VariableRef", targetGUID=guid)
-                _sub(vv, ns, tag).text = _clean_xml_text(text)
+                _sub(vv, ns, tag).text = xml_safe(text)
             for source_guid in case.sources:
                 _sub(el, ns, "SourceRef", targetGUID=source_guid)
     files_out: dict[str, bytes] = {}
@@ -272,9 +268,9 @@ def project_xml(project: Project) -> tuple[bytes, dict[str, bytes]]:
                 creatingUser=note.user,
                 creationDateTime=_dt(note.created_at),
             )
-            _sub(el, ns, "PlainTextContent").text = _clean_xml_text(note.text)
+            _sub(el, ns, "PlainTextContent").text = xml_safe(note.text)
     _sets(root, ns, project, "targetGUID", notes_by_target=notes_by_target)
-    _text(root, ns, "Description", _clean_xml_text(project.description))
+    _text(root, ns, "Description", xml_safe(project.description))
     for note_guid in notes_by_target.get(("study", None), []):
         _sub(root, ns, "NoteRef", targetGUID=note_guid)
     validate(root, "project")

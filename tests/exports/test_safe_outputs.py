@@ -1,0 +1,208 @@
+"""Exports that are safe to open and safe to write: text stays text, odd characters and
+over-long cells export, and an export never replaces the study or a file it did not write."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+
+from tests.conftest import run_cli, table_counts
+
+LINK = '=HYPERLINK("http://example.invalid","x")'
+CASES = Path(__file__).resolve().parents[3] / "shared" / "cases" / "control-chars-long-cells"
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    return list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+
+
+def test_a_formula_in_a_name_stays_text(example_study: str, tmp_path: Path) -> None:
+    db = example_study
+    assert run_cli("codes", "rename", "Digitalisation", LINK, db=db).exit_code == 0
+    assert (
+        run_cli(
+            "participants", "add", "@Expert J", "--attr", "organisation=+7 701 000 00 00", db=db
+        ).exit_code
+        == 0
+    )
+    xlsx, matrix = tmp_path / "codebook.xlsx", tmp_path / "matrix.xlsx"
+    assert run_cli("export", "codebook", str(xlsx), db=db).exit_code == 0
+    assert run_cli("export", "matrix", str(matrix), db=db).exit_code == 0
+    for path, sheet in ((xlsx, "Codebook"), (matrix, "Matrix")):
+        cells = [c for row in load_workbook(path)[sheet].iter_rows() for c in row if c.value == LINK]
+        assert cells and all(c.data_type == "s" for c in cells), path.name
+        with zipfile.ZipFile(path) as z:  # no formula anywhere in the file
+            assert not any(b"<f>" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
+    people = tmp_path / "people.csv"
+    columns = ["--columns", "label=Name,organisation=Organisation"]
+    assert (
+        run_cli("export", "participants", str(people), *columns, "--label-style", "plain", db=db).exit_code
+        == 0
+    )
+    assert ["'@Expert J", "'+7 701 000 00 00"] in _csv_rows(people)
+    book = tmp_path / "codebook.csv"
+    assert run_cli("export", "codebook", str(book), db=db).exit_code == 0
+    assert "'" + LINK in [r[2] for r in _csv_rows(book)]
+    # --raw is for scripts that want the names exactly.
+    assert run_cli("export", "codebook", str(book), "--raw", db=db).exit_code == 0
+    assert LINK in [r[2] for r in _csv_rows(book)]
+    report = tmp_path / "matrix.csv"
+    assert run_cli("report", "matrix", "-o", str(report), db=db).exit_code == 0
+    assert "'" + LINK in [r[2] for r in _csv_rows(report)]
+
+
+def _put_control_characters(db: str) -> None:
+    """A study written before import cleaned text: a form feed and a vertical tab in a quote
+    (document and segment alike, offsets unchanged) and in a code name."""
+    con = sqlite3.connect(db)
+    with con:
+        doc_id, seg_text, start = con.execute(
+            "SELECT s.document_id, s.text, s.start FROM segment s JOIN coding c ON c.segment_id = s.id "
+            "JOIN code k ON k.id = c.code_id WHERE k.name = 'Digitalisation'"
+        ).fetchone()
+        spaces = [i for i, ch in enumerate(seg_text) if ch == " "][:2]
+        new = list(seg_text)
+        new[spaces[0]], new[spaces[1]] = "\x0c", "\x0b"
+        new_text = "".join(new)
+        (text,) = con.execute("SELECT text FROM document WHERE id = ?", (doc_id,)).fetchone()
+        text = text[:start] + new_text + text[start + len(new_text) :]
+        con.execute("UPDATE document SET text = ? WHERE id = ?", (text, doc_id))
+        con.execute("UPDATE segment SET text = ? WHERE text = ?", (new_text, seg_text))
+        con.execute("UPDATE code SET name = 'Digital\x0bisation\x0cpolicy' WHERE name = 'Digitalisation'")
+    con.close()
+
+
+def test_control_characters_export_to_every_format(example_study: str, tmp_path: Path) -> None:
+    if "://" in example_study:
+        pytest.skip("the damaged study is made with sqlite3")
+    db = example_study
+    _put_control_characters(db)
+    outputs = {
+        "codebook": ["codebook.xlsx", "codebook.docx", "codebook.md", "codebook.csv", "codebook.qdc"],
+        "participants": ["people.xlsx", "people.docx", "people.md", "people.csv"],
+        "matrix": ["matrix.xlsx", "matrix.docx", "matrix.csv", "matrix.md", "matrix.json"],
+        "project": ["study.qdpx"],
+    }
+    for kind, names in outputs.items():
+        for name in names:
+            result = run_cli("export", kind, str(tmp_path / name), db=db)
+            assert result.exit_code == 0, (name, result.stderr)
+            assert "Traceback" not in result.stderr
+    ws = load_workbook(tmp_path / "codebook.xlsx")["Codebook"]
+    names = [r[0].value for r in ws.iter_rows()]
+    assert "Digital\nisation\npolicy" in names  # a break stays a break, nothing refused
+    docx_text = "\n".join(
+        c.text for t in Document(str(tmp_path / "codebook.docx")).tables for r in t.rows for c in r.cells
+    )
+    assert "Digital\nisation\npolicy" in docx_text
+    # The project keeps the document text one character for one, so offsets still point right.
+    with zipfile.ZipFile(tmp_path / "study.qdpx") as z:
+        assert b"Digital\nisation\npolicy" in z.read("project.qde") or b"Digital&#10;isation" in z.read(
+            "project.qde"
+        )
+
+
+def test_import_replaces_what_xml_cannot_hold_and_says_so(empty_study: str, tmp_path: Path) -> None:
+    notes = tmp_path / "notes-vt.txt"
+    notes.write_text("A: They took our passports.\x0bWe waited all night.\x0cNext day they let us go.\n")
+    result = run_cli("import", str(notes), db=empty_study)
+    assert result.exit_code == 0, result.stderr
+    assert "replaced 2 character(s) that XML cannot hold" in result.stderr
+    assert "U+000B vertical tab" in result.stderr and "U+000C form feed" in result.stderr
+    coded = run_cli("code", "notes-vt", "--quote", "We waited all night.", "Waiting", "--new", db=empty_study)
+    assert coded.exit_code == 0, coded.stderr
+    out = tmp_path / "codebook.xlsx"
+    assert run_cli("export", "codebook", str(out), db=empty_study).exit_code == 0
+
+
+def test_a_40000_character_quote_ends_on_a_word_with_what_is_left(empty_study: str, tmp_path: Path) -> None:
+    sentence = "We worked twelve hours a day and nobody paid overtime, not once, not ever. "
+    answer = (sentence * (40000 // len(sentence) + 1))[:40000]
+    notes = tmp_path / "long-answer.txt"
+    notes.write_text(answer + "\n", encoding="utf-8")
+    db = empty_study
+    assert run_cli("import", str(notes), db=db).exit_code == 0
+    assert (
+        run_cli("code", "long-answer", "--start", "0", "--end", "40000", "Overtime", "--new", db=db).exit_code
+        == 0
+    )
+    xlsx, book = tmp_path / "codebook.xlsx", tmp_path / "codebook.csv"
+    assert run_cli("export", "codebook", str(xlsx), db=db).exit_code == 0
+    quote = load_workbook(xlsx)["Codebook"]["B2"].value
+    assert len(quote) <= 32_767
+    kept, _, note = quote.rpartition(" [… ")
+    left = int(note.removesuffix(" more characters]"))
+    cited = f"long-answer: '{answer}'"
+    assert cited.startswith(kept) and cited[len(kept)] == " "  # cut between words
+    assert left == len(cited) - len(kept)
+    # The .csv is for scripts: the whole quote.
+    assert run_cli("export", "codebook", str(book), db=db).exit_code == 0
+    rows = list(csv.DictReader(book.read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[0]["example_quote"] == answer
+
+
+def test_export_never_replaces_the_study_or_a_file_it_did_not_write(
+    example_study: str, tmp_path: Path
+) -> None:
+    if "://" in example_study:
+        pytest.skip("a SQLite study is a file")
+    db = example_study
+    before = table_counts(db)
+    # A study file whose name ends like an export ("thesis.md"), even with --force, even by a link.
+    thesis = tmp_path / "thesis.md"
+    shutil.copy(db, thesis)
+    study_bytes = thesis.read_bytes()
+    alias = tmp_path / "link.md"
+    os.symlink(thesis, alias)
+    for out, extra in ((thesis, ()), (thesis, ("--force",)), (alias, ("--force",))):
+        result = run_cli("export", "codebook", str(out), *extra, db=str(thesis))
+        assert result.exit_code == 2 and "open study" in result.stderr, result.stderr
+    assert thesis.read_bytes() == study_bytes and table_counts(str(thesis)) == before
+    # Another study, and a file the researcher wrote, are kept unless --force.
+    other = tmp_path / "other.csv"
+    shutil.copy(db, other)
+    refused = run_cli("export", "codebook", str(other), db=db)
+    assert refused.exit_code == 2 and "SQLite database" in refused.stderr and str(other) in refused.stderr
+    chapter = tmp_path / "chapter.md"
+    chapter.write_text("My findings chapter\n", encoding="utf-8")
+    refused = run_cli("export", "codebook", str(chapter), db=db)
+    assert refused.exit_code == 2 and "--force" in refused.stderr
+    assert chapter.read_text(encoding="utf-8") == "My findings chapter\n"
+    assert run_cli("export", "codebook", str(chapter), "--force", db=db).exit_code == 0
+    # Its own export it replaces freely; one the researcher edited since, not.
+    assert run_cli("export", "codebook", str(chapter), db=db).exit_code == 0
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "my edit\n", encoding="utf-8")
+    assert run_cli("export", "codebook", str(chapter), db=db).exit_code == 2
+    # Written whole, readable by the owner only, no temporary file left behind.
+    out = tmp_path / "fresh.xlsx"
+    assert run_cli("export", "codebook", str(out), db=db).exit_code == 0
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+def test_an_unwritable_folder_is_exit_2_naming_it(example_study: str, tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        # root writes anywhere; a read-only file system would be needed, so use a file as folder
+        target = tmp_path / "not-a-folder"
+        target.write_text("x")
+        result = run_cli("export", "codebook", str(target / "codebook.xlsx"), db=example_study)
+        assert result.exit_code == 2 and str(target) in result.stderr
+        return
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        for name in ("codebook.xlsx", "codebook.csv"):
+            result = run_cli("export", "codebook", str(folder / name), db=example_study)
+            assert result.exit_code == 2 and str(folder) in result.stderr, result.stderr
+            assert "Traceback" not in result.stderr
+    finally:
+        folder.chmod(0o700)
