@@ -48,6 +48,11 @@ class AppContext:
 
         return (self.coder or default_coder_name()).strip()
 
+    def view(self, blind: bool = False) -> dict[str, Any]:
+        """The read models' ``viewer`` and ``blind`` arguments for this command."""
+        only = self.only_coder(blind)
+        return {"viewer": only, "blind": only is not None}
+
     def study(self) -> OpenedStudy:
         if self._study is None:
             from qualcode.db.engine import locate

@@ -243,7 +243,7 @@ def themes_list(app: AppContext, as_json: bool) -> None:
     from qualcode.services.codes import theme_order
 
     with app.uow(write=False) as uow:
-        found = theme_order(uow)
+        found = theme_order(uow, coder=app.only_coder())
     if as_json:
         emit_json(
             [

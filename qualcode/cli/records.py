@@ -61,10 +61,10 @@ def participants_list(app: AppContext, as_json: bool) -> None:
     Example:
       qualcode --db thesis.qualcode participants list --json
     """
-    from qualcode.services.participants import list_participants
+    from qualcode.services.read_models import participants_table
 
     with app.uow(write=False) as uow:
-        people = list_participants(uow, coder=app.only_coder())
+        people = participants_table(uow, **app.view())
     if as_json:
         emit_json(people)
         return
@@ -92,10 +92,10 @@ def documents_list(app: AppContext, as_json: bool) -> None:
     Example:
       qualcode --db thesis.qualcode documents list
     """
-    from qualcode.services.documents import list_documents
+    from qualcode.services.read_models import documents_table
 
     with app.uow(write=False) as uow:
-        docs = list_documents(uow, coder=app.only_coder())
+        docs = documents_table(uow, **app.view())
     if as_json:
         emit_json(docs)
         return

@@ -181,7 +181,7 @@ def export_codebook(
     from qualcode.services.reports import codebook
 
     with app.uow(write=False) as uow:
-        book = codebook(uow, include_excluded=include_excluded, min_count=min_count)
+        book = codebook(uow, include_excluded=include_excluded, min_count=min_count, **app.view())
     if suffix == ".xlsx":
         from qualcode.io.xlsx_export import write_codebook_xlsx
 
@@ -254,7 +254,7 @@ def export_participants(
     from qualcode.services.reports import participants_table
 
     with app.uow(write=False) as uow:
-        people = participants_table(uow)
+        people = participants_table(uow, **app.view())
     keys = {k for p in people for k in p.attributes} | {"label", "documents", "codings"}
     unknown = [k for k, _ in cols if k not in keys]
     if unknown:
@@ -283,7 +283,7 @@ def _matrix(app: AppContext, by: str, with_themes: bool, include_excluded: bool)
     from qualcode.services.reports import matrix
 
     with app.uow(write=False) as uow:
-        return matrix(uow, by=by, themes=with_themes, include_excluded=include_excluded)
+        return matrix(uow, by=by, themes=with_themes, include_excluded=include_excluded, **app.view())
 
 
 def _write_matrix(table: Matrix, fmt: str, out: Path | None, *, raw: bool = False) -> None:
@@ -510,6 +510,7 @@ def report_cite(
             together=together,
             min_participants=min_participants,
             style=style,
+            **app.view(),
         )
     if as_json:
         emit_json(

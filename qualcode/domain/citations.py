@@ -7,8 +7,9 @@ one hundred), in numerals from there on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from qualcode.domain.labels import natural_key, split_label
 
@@ -74,8 +75,11 @@ def _and_list(parts: list[str]) -> str:
     return ", ".join(parts[:-1]) + f", and {parts[-1]}"
 
 
-def cite(labels: Iterable[str], style: CitationStyle | None = None) -> str:
-    """The fragment that cites these participants, in natural label order.
+def cite(
+    labels: Iterable[str], style: CitationStyle | None = None, *, key: Callable[[str], Any] | None = None
+) -> str:
+    """The fragment that cites these participants, sorted by ``key`` (the study's participant
+    order; natural label order when None).
 
     >>> cite(["Expert C"])
     'Expert (C)'
@@ -86,7 +90,7 @@ def cite(labels: Iterable[str], style: CitationStyle | None = None) -> str:
     with "and". An empty list gives "".
     """
     style = style or CitationStyle()
-    unique = sorted(set(labels), key=natural_key)
+    unique = sorted(set(labels), key=key or natural_key)
     groups: dict[str, list[str]] = {}
     for label in unique:
         noun, ident = split_label(label)

@@ -39,6 +39,8 @@ class CodebookEntry:
     count: int  # codings
     participants: tuple[str, ...]
     example: Quote | None
+    parent: str | None = None  # the parent code of a sub-code
+    depth: int = 0  # 0 a code, 1 a sub-code, …
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,10 @@ class Matrix:
     rows: tuple[MatrixRow, ...]
     # For the chart: codings per top-level theme (rows) and column.
     theme_totals: tuple[tuple[str, tuple[int, ...]], ...] = field(default=())
+    # A window of the columns (the workbench's): the index of the first one shown, and how many
+    # columns the whole matrix has (``columns`` holds only the shown ones).
+    first_column: int = 0
+    all_columns: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         codes = [r.as_dict(self.columns) for r in self.rows if r.kind == "code"]

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 
 from qualcode.db.dialect import insert_ignoring_duplicates
-from qualcode.db.models import Code, Coder, Coding, Document, Participant, Segment, table_of
+from qualcode.db.models import Code, Coding, Segment, table_of
 from qualcode.domain.errors import QualcodeError
 from qualcode.domain.spans import find_all
 from qualcode.services.documents import resolve_code_ids
 from qualcode.services.history import RowTracker
-from qualcode.services.lookup import code_by_name, document_by_ref, participant_by_label
+from qualcode.services.lookup import document_by_ref
+from qualcode.services.read_models import SegmentRow, excerpts
 from qualcode.services.uow import UnitOfWork
 
 
@@ -27,20 +27,6 @@ class CodedSpan:
     codes: tuple[str, ...]
     added: tuple[str, ...]
     new_codes: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class SegmentRow:
-    segment_id: int
-    document: str
-    participant: str | None
-    start: int
-    end: int
-    text: str
-    code: str
-    coder: str
-    created_at: datetime
-    coding_id: int
 
 
 def locate_quote(text: str, quote: str, *, occurrence: int | None, document: str) -> tuple[int, int]:
@@ -152,34 +138,14 @@ def list_segments(
     coder: str | None = None,
     only_coder: str | None = None,
 ) -> list[SegmentRow]:
-    """Coded excerpts, one row per coding, in document order."""
-    s = uow.session
-    q = (
-        select(
-            Segment.id,
-            Document.title,
-            Participant.label,
-            Segment.start,
-            Segment.end,
-            Segment.text,
-            Code.name,
-            Coder.name,
-            Coding.created_at,
-            Coding.id,
-        )
-        .join(Coding, Coding.segment_id == Segment.id)
-        .join(Code, Code.id == Coding.code_id)
-        .join(Coder, Coder.id == Coding.coder_id)
-        .join(Document, Document.id == Segment.document_id)
-        .outerjoin(Participant, Participant.id == Document.participant_id)
+    """Coded excerpts, one row per coding, in ``read_models.excerpts`` order (``only_coder``:
+    blinded coding, that coder's codings alone)."""
+    return excerpts(
+        uow,
+        code=code,
+        participant=participant,
+        document=document,
+        coder=coder,
+        viewer=only_coder,
+        blind=only_coder is not None,
     )
-    if code is not None:
-        q = q.where(Coding.code_id == code_by_name(s, code, follow_merges=True).id)
-    if participant is not None:
-        q = q.where(Document.participant_id == participant_by_label(s, participant).id)
-    if document is not None:
-        q = q.where(Document.id == document_by_ref(s, document).id)
-    for name in {coder, only_coder} - {None}:  # only_coder: blinded coding (the workbench)
-        q = q.where(Coder.name == name)
-    q = q.order_by(Document.id, Segment.start, Segment.end, Code.name, Coding.id)
-    return [SegmentRow(*row) for row in s.execute(q).all()]  # type: ignore[call-arg]

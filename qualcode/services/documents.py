@@ -482,19 +482,6 @@ def codings_per_document(uow: UnitOfWork, *, coder: str | None = None) -> dict[i
     return dict(uow.session.execute(q).all())
 
 
-def list_documents(uow: UnitOfWork, *, coder: str | None = None) -> list[DocumentInfo]:
-    """Documents with participant, length and codings (only ``coder``'s under --blind)."""
-    s = uow.session
-    codings = codings_per_document(uow, coder=coder)
-    rows = s.execute(
-        select(Document.id, Document.title, Participant.label, func.length(Document.text)).outerjoin(
-            Participant, Participant.id == Document.participant_id
-        )
-    ).all()
-    docs = [DocumentInfo(i, t, p, n, codings.get(i, 0)) for i, t, p, n in rows]
-    return sorted(docs, key=lambda d: (natural_key(d.participant or "\uffff"), natural_key(d.title)))
-
-
 def existing_sha256(uow: UnitOfWork, digests: Sequence[str]) -> dict[str, str]:
     """Which of these source digests are already in the study, with the title they have."""
     found: dict[str, str] = {}

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, true
+from sqlalchemy import func, select
 
-from qualcode.db.models import Coder, Coding, Document, Participant, Segment
+from qualcode.db.models import Participant
 from qualcode.domain.errors import ConflictError, QualcodeError
-from qualcode.domain.labels import natural_key
 from qualcode.services.history import RowTracker
 from qualcode.services.uow import UnitOfWork
 
@@ -38,31 +37,3 @@ def add_participant(uow: UnitOfWork, label: str, attributes: dict[str, Any]) -> 
     uow.log("participants.add", f"added participant {label}", changes=tracker.changes())
     uow.commit()
     return ParticipantInfo(label, dict(attributes), 0, 0)
-
-
-def list_participants(uow: UnitOfWork, *, coder: str | None = None) -> list[ParticipantInfo]:
-    """Every participant with how many documents and codings are theirs, in natural order.
-
-    With ``coder`` (blinded coding) only that coder's codings are counted.
-    """
-    s = uow.session
-    docs = dict(
-        s.execute(
-            select(Document.participant_id, func.count(Document.id)).group_by(Document.participant_id)
-        ).all()
-    )
-    codings = dict(
-        s.execute(
-            select(Document.participant_id, func.count(Coding.id))
-            .join(Segment, Segment.document_id == Document.id)
-            .join(Coding, Coding.segment_id == Segment.id)
-            .join(Coder, Coder.id == Coding.coder_id)
-            .where(Coder.name == coder if coder is not None else true())
-            .group_by(Document.participant_id)
-        ).all()
-    )
-    people = s.scalars(select(Participant)).all()
-    people = sorted(people, key=lambda p: natural_key(p.label))
-    return [
-        ParticipantInfo(p.label, dict(p.attributes), docs.get(p.id, 0), codings.get(p.id, 0)) for p in people
-    ]

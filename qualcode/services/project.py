@@ -30,7 +30,6 @@ from qualcode.db.models import (
 )
 from qualcode.domain.errors import ConflictError, QualcodeError
 from qualcode.domain.imported import ImportedCoding, ImportedDocument, ImportedMemo
-from qualcode.domain.labels import natural_key
 from qualcode.domain.project import (
     EXCLUSION_NOTE,
     PARTICIPANT_NOTE,
@@ -44,9 +43,9 @@ from qualcode.domain.project import (
     ProjectTheme,
     ProjectUser,
 )
+from qualcode.services import read_models
 from qualcode.services.documents import DocumentToStore, store_documents
 from qualcode.services.history import RowTracker
-from qualcode.services.reports import _themes_in_order
 from qualcode.services.uow import UnitOfWork
 
 
@@ -71,13 +70,13 @@ def project_snapshot(uow: UnitOfWork, *, codebook_only: bool = False) -> Project
     ns = _namespace(uow)
     g = _Guids(ns)
     study = s.execute(select(Study.title, Study.research_questions, Study.created_at).limit(1)).first()
+    # Themes and codes in read_models.codebook_tree's order, cases in its participant order.
+    tree = read_models.codebook_tree(uow, participants=False)
     themes = [
-        ProjectTheme(g("theme", t.id), t.name, desc, g("theme", t.parent_id) if t.parent_id else None)
-        for t, desc in (
-            (t, d)
-            for t in _themes_in_order(uow)
-            for d in [s.scalar(select(Theme.description).where(Theme.id == t.id)) or ""]
+        ProjectTheme(
+            g("theme", t.id), t.name, t.description, g("theme", t.parent_id) if t.parent_id else None
         )
+        for t in tree.themes
     ]
     code_rows = s.execute(
         select(
@@ -91,15 +90,8 @@ def project_snapshot(uow: UnitOfWork, *, codebook_only: bool = False) -> Project
             Code.position,
         ).where(Code.status != CodeStatus.MERGED)
     ).all()
-    rank = {t.guid: i for i, t in enumerate(themes)}
-    codes_sorted = sorted(
-        code_rows,
-        key=lambda r: (
-            rank.get(g("theme", r[4]), len(rank)) if r[4] else len(rank),
-            r[7] if r[4] else 0,
-            natural_key(r[1]),
-        ),
-    )
+    rank = {c.id: i for i, c in enumerate(tree.codes())}
+    codes_sorted = sorted(code_rows, key=lambda r: rank.get(r[0], len(rank)))
     codes = [
         ProjectCode(
             g("code", r[0]),
@@ -159,6 +151,7 @@ def project_snapshot(uow: UnitOfWork, *, codebook_only: bool = False) -> Project
                 ProjectNote(g("exclusion", r[0]), r[6], EXCLUSION_NOTE, None, None, ("code", g("code", r[0])))
             )
     people = s.execute(select(Participant.id, Participant.label, Participant.attributes)).all()
+    person_rank = {pid: i for i, (pid, _) in enumerate(tree.participants)}
     docs = s.execute(
         select(
             Document.id,
@@ -175,7 +168,7 @@ def project_snapshot(uow: UnitOfWork, *, codebook_only: bool = False) -> Project
             docs_of[d[3]].append(g("document", d[0]))
     cases = [
         ProjectCase(g("participant", pid), label, dict(attrs or {}), tuple(docs_of.get(pid, ())))
-        for pid, label, attrs in sorted(people, key=lambda p: natural_key(p[1]))
+        for pid, label, attrs in sorted(people, key=lambda p: person_rank[p[0]])
     ]
     spans: dict[int, dict[int, tuple[int, int, list[ProjectCoding]]]] = defaultdict(dict)
     for seg_id, doc_id, start, end, coding_id, code_id, coder_id, at in s.execute(

@@ -23,14 +23,12 @@ from qualcode.db.models import (
     Memo,
     Participant,
     Segment,
-    Theme,
 )
 from qualcode.db.search import SEARCH_TABLE
 from qualcode.domain.errors import NotFoundError, QualcodeError
 from qualcode.domain.labels import natural_key, split_label
-from qualcode.services.codes import code_counts, participant_ids_by_code, participants_in_order, theme_order
+from qualcode.services import read_models
 from qualcode.services.codes import only_coder as only_coder_filter
-from qualcode.services.documents import codings_per_document
 from qualcode.services.history import RowTracker
 from qualcode.services.lookup import document_by_ref
 from qualcode.services.uow import UnitOfWork
@@ -72,29 +70,18 @@ def latest_event(uow: UnitOfWork) -> int:
     return uow.session.scalar(select(func.max(Event.id))) or 0
 
 
-def document_overview(uow: UnitOfWork) -> list[ParticipantGroup]:
-    """Documents grouped by participant (in the participants' order) with their codings.
-
-    Kept to two cheap queries: it is the first screen. ``document_progress`` adds how much of
-    each text is coded.
+def document_overview(
+    uow: UnitOfWork, *, viewer: str | None = None, blind: bool = False
+) -> list[ParticipantGroup]:
+    """Documents grouped by participant with their codings: ``read_models.documents_table``
+    (its order and counts), grouped. ``document_progress`` adds how much of each text is coded.
     """
-    s = uow.session
-    docs = s.execute(
-        select(Document.id, Document.title, Participant.label, Participant.position).outerjoin(
-            Participant, Participant.id == Document.participant_id
+    groups: dict[str | None, list[DocumentRow]] = {}
+    for doc in read_models.documents_table(uow, viewer=viewer, blind=blind):
+        groups.setdefault(doc.participant, []).append(
+            DocumentRow(doc.id, doc.title, doc.participant, doc.codings)
         )
-    ).all()
-    codings = codings_per_document(uow)
-    groups: dict[str | None, list[DocumentRow]] = defaultdict(list)
-    rank: dict[str | None, tuple[int, tuple[tuple[int, object], ...]]] = {}
-    for doc_id, title, label, position in docs:
-        groups[label].append(DocumentRow(doc_id, title, label, codings.get(doc_id, 0)))
-        if label not in rank:
-            rank[label] = (position if label is not None else 1 << 30, natural_key(label or ""))
-    return [
-        ParticipantGroup(label, tuple(sorted(rows, key=lambda r: natural_key(r.title))))
-        for label, rows in sorted(groups.items(), key=lambda kv: rank[kv[0]])
-    ]
+    return [ParticipantGroup(label, tuple(rows)) for label, rows in groups.items()]
 
 
 def document_progress(uow: UnitOfWork) -> dict[int, DocumentProgress]:
@@ -223,14 +210,13 @@ class CodeChoice:
     theme: str | None
 
 
-def code_choices(uow: UnitOfWork, *, only_coder: str | None = None) -> list[CodeChoice]:
-    """Active codes for the picker, most used first (by ``only_coder`` alone when blinded)."""
-    s = uow.session
-    counts = code_counts(uow, coder=only_coder)
-    themes = dict(s.execute(select(Theme.id, Theme.name)).all())
-    rows = s.execute(select(Code.id, Code.name, Code.theme_id).where(Code.status == CodeStatus.ACTIVE)).all()
-    choices = [CodeChoice(i, n, counts.get(i, 0), themes.get(t) if t else None) for i, n, t in rows]
-    choices.sort(key=lambda c: (-c.count, natural_key(c.name)))
+def code_choices(uow: UnitOfWork, *, viewer: str | None = None, blind: bool = False) -> list[CodeChoice]:
+    """Active codes for the picker, most used first, then in collation order (counts from
+    ``read_models.codebook_tree``: the viewer's alone when blinded)."""
+    tree = read_models.codebook_tree(uow, viewer=viewer, blind=blind, participants=False)
+    key = read_models.text_key(uow)
+    choices = [CodeChoice(c.id, c.name, c.count, c.theme) for c in tree.codes(excluded=False)]
+    choices.sort(key=lambda c: (-c.count, key(c.name), c.id))
     return choices
 
 
@@ -324,6 +310,8 @@ class CodebookCode:
     letters: tuple[str, ...]  # "A", "B" ... from "Expert A", "Expert B"
     description: str
     theme_id: int | None
+    parent_id: int | None = None  # a sub-code's parent code
+    depth: int = 0  # 0 a code, 1 a sub-code …
 
 
 @dataclass(frozen=True)
@@ -332,11 +320,8 @@ class CodebookTheme:
     name: str
     depth: int
     parent_id: int | None
-    codes: tuple[CodebookCode, ...]
-
-    @property
-    def codings(self) -> int:
-        return sum(c.count for c in self.codes if c.status == CodeStatus.ACTIVE.value)
+    codes: tuple[CodebookCode, ...]  # active codes, each followed by its sub-codes
+    codings: int  # active codings of the theme and its sub-themes (the matrix subtotal)
 
 
 @dataclass(frozen=True)
@@ -356,74 +341,64 @@ class CodeParticipants:
     letters: tuple[str, ...]  # "A", "C"
 
 
-def code_participants(uow: UnitOfWork, *, only_coder: str | None = None) -> dict[int, CodeParticipants]:
-    """Per code id, the participants whose documents carry it, in natural order.
+def code_participants(
+    uow: UnitOfWork, *, viewer: str | None = None, blind: bool = False
+) -> dict[int, CodeParticipants]:
+    """Per code id, the participants whose documents carry it (``read_models.codebook_tree``).
 
     A pass over every coding (about a second for 200,000), so the codebook shows its counts
     first and the letters when this arrives.
     """
-    ranked = participants_in_order(uow)
-    rank = {pid: i for i, (pid, _) in enumerate(ranked)}
-    labels = [label for _, label in ranked]
-    letters = [split_label(label)[1] for label in labels]
-    out: dict[int, CodeParticipants] = {}
-    for code_id, pids in participant_ids_by_code(uow, coder=only_coder).items():
-        ranks = sorted(rank[p] for p in pids)
-        out[code_id] = CodeParticipants(tuple(labels[i] for i in ranks), tuple(letters[i] for i in ranks))
-    return out
+    tree = read_models.codebook_tree(uow, viewer=viewer, blind=blind)
+    return {
+        c.id: CodeParticipants(c.participants, tuple(split_label(label)[1] for label in c.participants))
+        for c in tree.codes()
+        if c.participants
+    }
 
 
-def codebook(uow: UnitOfWork, *, participants: bool = True, only_coder: str | None = None) -> Codebook:
-    """Themes with their codes (counts, participant letters), then unthemed and excluded codes.
+def codebook(
+    uow: UnitOfWork, *, participants: bool = True, viewer: str | None = None, blind: bool = False
+) -> Codebook:
+    """Themes with their codes (counts, participant letters), then unthemed and excluded codes,
+    read from ``read_models.codebook_tree`` (its order, its counts).
 
     ``participants=False`` leaves the participants out (see ``code_participants``).
     """
-    s = uow.session
-    counts = code_counts(uow, coder=only_coder)
-    people = code_participants(uow, only_coder=only_coder) if participants else {}
-    rows = s.execute(
-        select(Code.id, Code.name, Code.status, Code.description, Code.theme_id, Code.position).where(
-            Code.status != CodeStatus.MERGED
+    tree = read_models.codebook_tree(uow, viewer=viewer, blind=blind, participants=participants)
+
+    def item(c: read_models.CodeNode) -> CodebookCode:
+        return CodebookCode(
+            c.id,
+            c.name,
+            c.status,
+            c.count,
+            c.participants,
+            tuple(split_label(label)[1] for label in c.participants),
+            c.description,
+            c.theme_id,
+            c.parent_id,
+            c.depth,
         )
-    ).all()
-    rows = sorted(rows, key=lambda r: (r[5], natural_key(r[1])))
-    by_theme: dict[int | None, list[CodebookCode]] = defaultdict(list)
-    excluded: list[CodebookCode] = []
-    for code_id, name, status, description, theme_id, _pos in rows:
-        who = people.get(code_id)
-        labels, letters = (who.labels, who.letters) if who else ((), ())
-        item = CodebookCode(
-            code_id,
-            name,
-            status.value if isinstance(status, CodeStatus) else str(status),
-            counts.get(code_id, 0),
-            labels,
-            letters,
-            description,
-            theme_id,
-        )
-        if item.status == CodeStatus.EXCLUDED.value:
-            excluded.append(item)
-        else:
-            by_theme[theme_id].append(item)
-    theme_ids = dict(s.execute(select(Theme.name, Theme.id)).all())
+
     themes = tuple(
         CodebookTheme(
             t.id,
             t.name,
             t.depth,
-            theme_ids.get(t.parent) if t.parent else None,
-            tuple(by_theme.get(t.id, ())),
+            t.parent_id,
+            tuple(item(c) for c in t.codes if c.status != CodeStatus.EXCLUDED.value),
+            t.codings,
         )
-        for t in theme_order(uow)
+        for t in tree.themes
     )
-    unthemed = sorted(by_theme.get(None, []), key=lambda c: natural_key(c.name))
-    excluded.sort(key=lambda c: natural_key(c.name))
-    return Codebook(themes, tuple(unthemed), tuple(excluded))
+    unthemed = tuple(item(c) for c in tree.unthemed if c.status != CodeStatus.EXCLUDED.value)
+    excluded = tuple(item(c) for c in tree.codes() if c.status == CodeStatus.EXCLUDED.value)
+    return Codebook(themes, unthemed, excluded)
 
 
 def theme_names(uow: UnitOfWork) -> list[str]:
-    return [t.name for t in theme_order(uow)]
+    return [t.name for t in read_models.codebook_tree(uow, participants=False).themes]
 
 
 # --- excerpts, matrix -----------------------------------------------------------------------
@@ -431,7 +406,7 @@ def theme_names(uow: UnitOfWork) -> list[str]:
 
 @dataclass(frozen=True)
 class MatrixRow:
-    kind: str  # "theme" (a subtotal) or "code"
+    kind: str  # "theme" (a subtotal), "code" or "total"
     name: str
     theme: str | None
     counts: tuple[int, ...]  # one per shown column
@@ -441,62 +416,28 @@ class MatrixRow:
 @dataclass(frozen=True)
 class Matrix:
     columns: tuple[str, ...]  # the participant labels shown
-    participants: int  # all of them
+    participants: int  # all of them (the columns of the whole matrix)
     rows: tuple[MatrixRow, ...]
 
 
 def code_matrix(
-    uow: UnitOfWork, *, first_column: int = 0, max_columns: int | None = None, only_coder: str | None = None
+    uow: UnitOfWork,
+    *,
+    first_column: int = 0,
+    max_columns: int | None = None,
+    viewer: str | None = None,
+    blind: bool = False,
 ) -> Matrix:
-    """Codings per code and participant; a subtotal row heads each theme's codes.
-
-    ``first_column``/``max_columns`` take a window of the participants (the screen shows a few
-    dozen columns at a time; the full matrix is the export's job).
+    """Codings per code and participant with theme subtotals: ``read_models.code_matrix`` (the
+    exported matrix's numbers and order), a window of ``max_columns`` participants from
+    ``first_column`` (the screen shows a few dozen columns at a time).
     """
-    s = uow.session
-    ranked = participants_in_order(uow)
-    window = ranked[first_column : None if max_columns is None else first_column + max_columns]
-    index = {pid: i for i, (pid, _) in enumerate(window)}
-    width = len(window)
-    cells: dict[int, list[int]] = {}
-    for code_id, pid, n in s.execute(
-        only_coder_filter(
-            select(Coding.code_id, Document.participant_id, func.count(Coding.id))
-            .join(Segment, Segment.id == Coding.segment_id)
-            .join(Document, Document.id == Segment.document_id)
-            .where(Document.participant_id.in_(list(index)) if len(index) < len(ranked) else true())
-            .group_by(Coding.code_id, Document.participant_id),
-            only_coder,
-        )
-    ):
-        column = index.get(pid) if pid is not None else None
-        if column is not None:
-            cells.setdefault(code_id, [0] * width)[column] = n
-    zero = (0,) * width
-    book = codebook(uow, participants=False, only_coder=only_coder)
-    counts = {c.id: c.count for t in book.themes for c in t.codes} | {c.id: c.count for c in book.unthemed}
-    rows: list[MatrixRow] = []
-    sections = [(t.name, [c for c in t.codes if c.status == "active"]) for t in book.themes]
-    if book.unthemed:
-        sections.append(("(no theme)", list(book.unthemed)))
-    for theme, codes in sections:
-        code_rows = [
-            MatrixRow(
-                "code",
-                c.name,
-                theme if theme != "(no theme)" else None,
-                tuple(cells.get(c.id, zero)),
-                counts[c.id],
-            )
-            for c in codes
-        ]
-        subtotal = [0] * width
-        for r in code_rows:
-            for i, v in enumerate(r.counts):
-                subtotal[i] += v
-        rows.append(MatrixRow("theme", theme, theme, tuple(subtotal), sum(r.total for r in code_rows)))
-        rows.extend(code_rows)
-    return Matrix(tuple(label for _, label in window), len(ranked), tuple(rows))
+    table = read_models.code_matrix(
+        uow, themes=True, first_column=first_column, max_columns=max_columns, viewer=viewer, blind=blind
+    )
+    kinds = {"subtotal": "theme", "code": "code", "total": "total"}
+    rows = tuple(MatrixRow(kinds[r.kind], r.label, r.theme, r.counts, r.total) for r in table.rows)
+    return Matrix(table.columns, table.all_columns or len(table.columns), rows)
 
 
 # --- search ---------------------------------------------------------------------------------

@@ -17,8 +17,8 @@ from qualcode.services.uow import UnitOfWork, default_coder_name, run_write, uni
 T = TypeVar("T")
 
 
-def _takes_only_coder(service: Callable[..., Any]) -> bool:
-    return "only_coder" in inspect.signature(service).parameters
+def _parameters(service: Callable[..., Any]) -> set[str]:
+    return set(inspect.signature(service).parameters)
 
 
 class Backend:
@@ -44,7 +44,11 @@ class Backend:
         return location.path.name if location.path is not None else str(location.url.database or "")
 
     def read(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        if self.blind and _takes_only_coder(service):
+        takes = _parameters(service)
+        if "blind" in takes:  # the read models: the viewing coder and the blind flag
+            kwargs.setdefault("viewer", self.coder)
+            kwargs.setdefault("blind", self.blind)
+        elif self.blind and "only_coder" in takes:
             kwargs.setdefault("only_coder", self.coder)
         with unit_of_work(self.study, coder=self.coder, write=False) as uow:
             return service(uow, *args, **kwargs)

@@ -648,13 +648,17 @@ class CodebookScreen(StudyScreen):
             if child.data and child.data[0] in ("placeholder", "more"):
                 child.remove()
         page = codes[shown : shown + CODEBOOK_PAGE]
+        # A theme's own codes come before its sub-themes, as in the exports and the matrix.
+        sub_theme = next((c for c in node.children if c.data and c.data[0] == "theme"), None)
         for code in page:
-            node.add_leaf(self.code_label(code), data=("code", code))
+            node.add_leaf(self.code_label(code), data=("code", code), before=sub_theme)
         shown += len(page)
         self._shown[id(node)] = shown
         if shown < len(codes):
             node.add_leaf(
-                Text(f"… {len(codes) - shown:,} more codes (Enter)", style="italic dim"), data=("more", None)
+                Text(f"… {len(codes) - shown:,} more codes (Enter)", style="italic dim"),
+                data=("more", None),
+                before=sub_theme,
             )
 
     @on(Tree.NodeExpanded, "#codebook")

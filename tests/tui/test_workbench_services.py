@@ -154,14 +154,15 @@ def test_matrix_rows_add_up_to_theme_subtotals(example_study: str) -> None:
     subtotal: wb.MatrixRow | None = None
     parts: list[wb.MatrixRow] = []
     for row in [*matrix.rows, None]:
-        if row is None or row.kind == "theme":
-            if subtotal is not None:
+        if row is None or row.kind != "code":  # a theme's subtotal, or the total row
+            if subtotal is not None and subtotal.kind == "theme":
                 assert subtotal.counts == tuple(sum(r.counts[i] for r in parts) for i in range(9))
                 assert subtotal.total == sum(r.total for r in parts)
             subtotal, parts = row, []
         else:
             parts.append(row)
     assert sum(r.total for r in matrix.rows if r.kind == "code") == 195
+    assert matrix.rows[-1].kind == "total" and matrix.rows[-1].total == 195
     cell = next(r for r in matrix.rows if r.name == "Dactyloscopy")
     assert cell.counts[matrix.columns.index("Expert E")] == 1
     # a window of participants: the same cells, fewer columns, totals over everyone
