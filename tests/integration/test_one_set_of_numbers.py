@@ -2,8 +2,8 @@
 
 The command line's listings and reports, every codebook and matrix export, and the workbench's
 codebook, matrix and documents screens (read through Pilot) are compared on the bundled thesis
-study and on a second study built to hit the awkward cases: a sub-theme, merged and excluded
-codes, a coder's blind codings, participants added out of label order, a document of no
+study and on a second study built to hit the awkward cases: a sub-theme, a sub-code, merged and
+excluded codes, a coder's blind codings, participants added out of label order, a document of no
 participant, and two codes whose positions tie after ``merge-study``.
 """
 
@@ -71,6 +71,7 @@ def build_awkward_study(db: str, tmp_path: Path) -> None:
     ok("themes", "assign", "Migration", "Return", "Remittances", db=db)
     ok("themes", "assign", "Labour", "Work permits", "Quotas", db=db)
     ok("themes", "assign", "Policy", "Visas", "Weather", db=db)
+    ok("codes", "move", "Return", "--parent", "Remittances", db=db)  # a sub-code
     ok("codes", "merge", "Visa regime", "--into", "Visas", db=db)
     ok("codes", "exclude", "Weather", "--reason", "small talk", db=db)
     # Another coder's own study, folded in: its code lands in "Policy" at position 1 as well.
@@ -295,15 +296,17 @@ def test_every_front_end_agrees_on_an_awkward_study(study_url: str, tmp_path: Pa
     cli = cli_view(study_url)
     # participants in label order, whatever order they were added in
     assert [p["label"] for p in cli["people"]] == ["Expert A", "Expert B", "Expert C"]
-    # the codebook order: theme, its codes, its sub-theme and its codes; tied positions by name
+    # the codebook order: theme, its codes (each followed by its sub-codes), its sub-theme and
+    # its codes; tied positions by name
     assert [(c["name"], c["theme"], c["count"]) for c in cli["codes"]] == [
-        ("Return", "Migration", 1),
         ("Remittances", "Migration", 3),
+        ("Return", "Migration", 1),
         ("Work permits", "Labour", 2),
         ("Quotas", "Labour", 3),
         ("Agreements", "Policy", 1),
         ("Visas", "Policy", 3),
     ]
+    assert next(c["parent"] for c in cli["codes"] if c["name"] == "Return") == "Remittances"
     # a theme's total includes its sub-theme's: Migration = 1 + 3 (own) + 2 + 3 (Labour)
     totals = {t["name"]: t["codings"] for t in cli["themes"]}
     assert totals == {"Migration": 9, "Labour": 5, "Policy": 4}
