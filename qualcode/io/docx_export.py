@@ -82,11 +82,16 @@ def _gap(doc: Any) -> None:
     paragraph.add_run("").font.size = Pt(1)
 
 
+def _clip255(text: str) -> str:
+    return text if len(text) <= 255 else text[:254] + "…"
+
+
 def _describe(doc: Any, title: str, comments: str) -> None:
     """Document properties: the place for notes about how the file was made."""
     props = doc.core_properties
-    props.title = xml_safe(title)
-    props.comments = xml_safe(comments)
+    # python-docx refuses core properties longer than 255 characters
+    props.title = _clip255(xml_safe(title))
+    props.comments = _clip255(xml_safe(comments))
     props.author = "qualcode"
 
 

@@ -137,8 +137,8 @@ def exports_view(db: str, out: Path) -> dict[str, list[tuple[str, int]]]:
             ws = openpyxl.load_workbook(path).worksheets[0]
             rows = [list(r) for r in ws.iter_rows(values_only=True)]
         elif suffix == "docx":
-            table = docx.Document(str(path)).tables[0]
-            rows = [[c.text for c in r.cells] for r in table.rows]
+            tables = docx.Document(str(path)).tables
+            rows = [[c.text for c in r.cells] for table in tables for r in table.rows]
         elif suffix == "md":
             rows = [line.strip("|").split("|") for line in path.read_text(encoding="utf-8").splitlines()]
         else:
