@@ -17,10 +17,10 @@ from lxml import etree
 
 from qualcode.domain.errors import QualcodeError
 from qualcode.domain.imported import ImportedCode
+from qualcode.io.limits import check_file_size, parse_xml
 from qualcode.io.sheets import SHEET_SUFFIXES, Row, read_rows
 
 CODEBOOK_SUFFIXES = (".qdc", *SHEET_SUFFIXES)
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_comments=True)
 _TAGS = re.compile(r"</?(?:i|em|b|strong|p)>", re.IGNORECASE)
 
 
@@ -122,12 +122,12 @@ def _column_codes(rows: list[Row], source: str) -> list[ImportedCode]:
 def read_qdc(path: Path) -> list[ImportedCode]:
     """A REFI-QDA codebook (or a project's codebook): codes with children become themes."""
     source = str(path)
+    check_file_size(path)
     try:
-        root = etree.fromstring(path.read_bytes(), _PARSER)
+        data = path.read_bytes()
     except FileNotFoundError as exc:
         raise QualcodeError("no such file", source=source) from exc
-    except etree.XMLSyntaxError as exc:
-        raise QualcodeError(f"not well-formed XML ({exc.msg})", source=source, line=exc.lineno) from exc
+    root = parse_xml(data, source)
     codes_element = next((e for e in root.iter() if _local(e.tag) == "Codes"), None)
     if _local(root.tag) not in ("CodeBook", "Project") or codes_element is None:
         raise QualcodeError("not a REFI-QDA codebook: no CodeBook with Codes", source=source, line=1)

@@ -9,7 +9,6 @@ the raw comments and their character positions; the rules live here, once.
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from lxml import etree
 
 from qualcode.domain.errors import QualcodeError
 from qualcode.domain.imported import ImportedCoding, ImportedMemo
+from qualcode.io.limits import SafeZip, open_archive, parse_xml
 
 _SPLIT = re.compile(r"[;\n\r]+")
 
@@ -190,8 +190,8 @@ def comments_to_codings(
     return codings, warnings, reply_count
 
 
-# Packaged documents (.docx, .odt are zip archives of XML parts): reading one part safely.
-XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_comments=True)
+# Packaged documents (.docx, .odt are zip archives of XML parts): reading one part safely,
+# under the limits of qualcode.io.limits (sizes, ratios, entities, depth).
 
 
 def local_name(tag: object) -> str:
@@ -206,30 +206,15 @@ def attribute(element: etree._Element, local: str) -> str | None:
     return None
 
 
-def open_package(path: Path, kind: str) -> zipfile.ZipFile:
-    try:
-        return zipfile.ZipFile(path)
-    except FileNotFoundError as exc:
-        raise QualcodeError("no such file", source=str(path)) from exc
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise QualcodeError(
-            f"not a readable {kind} (a damaged or truncated zip archive)", source=str(path)
-        ) from exc
+def open_package(path: Path, kind: str) -> SafeZip:
+    """A .docx/.odt opened under the resource limits (QualcodeError naming the file if refused)."""
+    return open_archive(path, kind)
 
 
-def xml_part(zf: zipfile.ZipFile, name: str, source: str, kind: str) -> etree._Element:
-    """The parsed root of one XML part; a missing, damaged or malformed part is refused."""
+def xml_part(zf: SafeZip, name: str, source: str, kind: str) -> etree._Element:
+    """The parsed root of one XML part; a missing, damaged, oversized or malformed part is refused."""
     try:
         data = zf.read(name)
     except KeyError as exc:
         raise QualcodeError(f"the file has no {name}: it is not {kind}", source=source) from exc
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise QualcodeError(f"{name} is damaged ({exc}); is the file truncated?", source=source) from exc
-    try:
-        return etree.fromstring(data, XML_PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise QualcodeError(
-            f"{name} is not well-formed XML ({exc.msg}); is the file truncated?",
-            source=source,
-            line=exc.lineno,
-        ) from exc
+    return parse_xml(data, source, part=name)

@@ -13,7 +13,6 @@ so a range may cross paragraphs, overlap or nest other ranges, or start between 
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
@@ -34,6 +33,7 @@ from qualcode.io.comments import (
 from qualcode.io.comments import (
     local_name as _local,
 )
+from qualcode.io.limits import SafeZip, check_text_length
 from qualcode.io.text import sha256_of
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -69,12 +69,12 @@ _KIND = "a Word document"
 
 
 class _Part:
-    def __init__(self, zf: zipfile.ZipFile, name: str, source: str):
+    def __init__(self, zf: SafeZip, name: str, source: str):
         self.name = name
         self.root = xml_part(zf, name, source, _KIND)
 
 
-def _relationships(zf: zipfile.ZipFile, part: str, source: str) -> dict[str, str]:
+def _relationships(zf: SafeZip, part: str, source: str) -> dict[str, str]:
     """Relationship type (its last path segment) -> target part name, for one part."""
     folder, _, base = part.rpartition("/")
     rels_name = f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
@@ -101,7 +101,8 @@ def _relationships(zf: zipfile.ZipFile, part: str, source: str) -> dict[str, str
 class _TextBuilder:
     """The document text in order, and where each comment marker stands in it."""
 
-    def __init__(self) -> None:
+    def __init__(self, source: str = "") -> None:
+        self.source = source
         self.pieces: list[str] = []
         self.length = 0
         self.starts: dict[str, tuple[int, int | None]] = {}
@@ -112,6 +113,7 @@ class _TextBuilder:
         if piece:
             self.pieces.append(piece)
             self.length += len(piece)
+            check_text_length(self.length, self.source)
 
     def walk(self, element: etree._Element) -> None:
         for node in _children(element):
@@ -170,7 +172,7 @@ def _paragraph_text(p: etree._Element) -> str:
     return "".join(out)
 
 
-def _read_comments(zf: zipfile.ZipFile, rels: dict[str, str], source: str) -> tuple[list[RawComment], bool]:
+def _read_comments(zf: SafeZip, rels: dict[str, str], source: str) -> tuple[list[RawComment], bool]:
     """The comments with their paragraphs' threading, and whether the file records threads."""
     name = rels.get("comments", "word/comments.xml")
     if name not in zf.namelist():
@@ -218,7 +220,7 @@ def _read_comments(zf: zipfile.ZipFile, rels: dict[str, str], source: str) -> tu
 
 
 def _utc_dates(
-    zf: zipfile.ZipFile,
+    zf: SafeZip,
     rels: dict[str, str],
     source: str,
     comments: list[RawComment],
@@ -253,18 +255,18 @@ def read_docx_text(path: Path) -> str:
     zf = _open(path)
     with zf:
         main = _main_part(zf, source)
-        builder = _TextBuilder()
+        builder = _TextBuilder(source)
         body = _Part(zf, main, source).root.find(_W + "body")
         if body is not None:
             builder.walk(body)
     return builder.text().rstrip("\n")
 
 
-def _open(path: Path) -> zipfile.ZipFile:
+def _open(path: Path) -> SafeZip:
     return open_package(path, ".docx")
 
 
-def _main_part(zf: zipfile.ZipFile, source: str) -> str:
+def _main_part(zf: SafeZip, source: str) -> str:
     main = _relationships(zf, "", source).get("officeDocument", "word/document.xml")
     return main if main in zf.namelist() else "word/document.xml"
 
@@ -273,7 +275,7 @@ def _main_part(zf: zipfile.ZipFile, source: str) -> str:
 _OTHER_STORIES = re.compile(r"^word/(footnotes|endnotes|header\d*|footer\d*)\.xml$")
 
 
-def _anchored_outside_the_body(zf: zipfile.ZipFile, main: str) -> dict[str, str]:
+def _anchored_outside_the_body(zf: SafeZip, main: str) -> dict[str, str]:
     """Comment ids anchored in footnotes, endnotes, headers or footers, with the part's name."""
     found: dict[str, str] = {}
     for name in zf.namelist():
@@ -334,7 +336,7 @@ def read_docx(path: Path) -> ImportedDocument:
         body = document.root.find(_W + "body")
         if body is None:
             raise QualcodeError(f"{main} has no body: it is not a Word document", source=source)
-        builder = _TextBuilder()
+        builder = _TextBuilder(source)
         builder.walk(body)
         comments, threaded = _read_comments(zf, _relationships(zf, main, source), source)
         elsewhere = _anchored_outside_the_body(zf, main)

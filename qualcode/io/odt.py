@@ -20,6 +20,7 @@ from qualcode.domain.errors import QualcodeError
 from qualcode.domain.imported import ImportedDocument
 from qualcode.io.comments import RawComment, comments_to_codings, open_package, parse_date, xml_part
 from qualcode.io.comments import attribute as _attr
+from qualcode.io.limits import check_repeat, check_text_length
 from qualcode.io.text import sha256_of
 
 TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
@@ -35,7 +36,8 @@ _SKIP = {_T + "note-body", _T + "tracked-changes", _O + "forms", _T + "sequence-
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, source: str = "") -> None:
+        self.source = source
         self.pieces: list[str] = []
         self.length = 0
         self.comments: list[RawComment] = []
@@ -45,6 +47,7 @@ class _Builder:
         if piece:
             self.pieces.append(piece)
             self.length += len(piece)
+            check_text_length(self.length, self.source)
 
     def chars(self, value: str | None) -> None:
         if value:
@@ -63,7 +66,7 @@ class _Builder:
                 elif tag == _O + "annotation-end":
                     self.ends.setdefault(_attr(node, "name") or "", self.length)
                 elif tag == _T + "s":
-                    self.add(" " * int(_attr(node, "c") or "1"))
+                    self.add(" " * self.repeat(node))
                 elif tag == _T + "tab":
                     self.add("\t")
                 elif tag == _T + "line-break":
@@ -75,10 +78,20 @@ class _Builder:
             if inside:
                 self.chars(node.tail)
 
+    def repeat(self, node: etree._Element) -> int:
+        """``text:c`` of a ``text:s``, checked against the document limit before the spaces exist."""
+        value = (_attr(node, "c") or "1").strip()
+        try:
+            count = int(value) if len(value) < 20 else -1
+        except ValueError:
+            count = 1  # ODF §19.763: an unreadable count is one space
+        check_repeat(count, self.length, self.source, node.sourceline, "<text:s> (a run of spaces)")
+        return count
+
     def annotation(self, node: etree._Element) -> None:
         name = _attr(node, "name")
         paragraphs = [p for p in node.iter() if p.tag in _PARAGRAPHS]
-        body = "\n".join(_plain(p) for p in paragraphs)
+        body = "\n".join(_plain(p, self.source) for p in paragraphs)
         creator = node.find(_DC_CREATOR)
         date = node.find(_DC_DATE)
         key = name or f"#{len(self.comments) + 1}"
@@ -98,10 +111,22 @@ class _Builder:
         )
 
 
-def _plain(p: etree._Element) -> str:
-    builder = _Builder()
+def _plain(p: etree._Element, source: str) -> str:
+    builder = _Builder(source)
     builder.walk(p, True)
     return "".join(builder.pieces)
+
+
+def read_odt_text(path: Path) -> str:
+    """Only the body text of an .odt (what ``audit`` searches: names split across spans are whole)."""
+    source = str(path)
+    with open_package(path, ".odt") as zf:
+        root = xml_part(zf, "content.xml", source, "an OpenDocument text")
+    body = root.find(f"{_O}body/{_O}text")
+    builder = _Builder(source)
+    if body is not None:
+        builder.walk(body)
+    return "".join(builder.pieces).rstrip("\n")
 
 
 def read_odt(path: Path) -> ImportedDocument:
@@ -116,7 +141,7 @@ def read_odt(path: Path) -> ImportedDocument:
     body = root.find(f"{_O}body/{_O}text")
     if body is None:
         raise QualcodeError("content.xml has no office:text body: it is not a text document", source=source)
-    builder = _Builder()
+    builder = _Builder(source)
     builder.walk(body)
     text = "".join(builder.pieces).rstrip("\n")
     if not text.strip():

@@ -198,34 +198,69 @@ class FileHit:
 
 
 def _line_hits(key: PseudonymKey, text: str, file: str, prefix: str = "") -> Iterator[FileHit]:
+    """Hits with their line numbers, counted once along the text (linear in its length)."""
+    line, at = 1, 0
     for hit in key.hits(text):
-        line = text.count("\n", 0, hit.start) + 1
+        line += text.count("\n", at, hit.start)
+        at = hit.start
         yield FileHit(file, f"{prefix}line {line}", hit.found, hit.real)
 
 
+def _archive_hits(path: Path, key: PseudonymKey) -> list[FileHit]:
+    """Every entry of a zip (a duplicated name's hidden copies too), each read once, bounded."""
+    from qualcode.io.limits import open_archive
+
+    name = str(path)
+    found: list[FileHit] = []
+    with open_archive(path, "a zip archive", allow_duplicates=True) as zf:
+        entries = zf.entries()
+        copies: dict[str, int] = {}
+        for info in entries:
+            copies[info.filename] = copies.get(info.filename, 0) + 1
+        seen: dict[str, int] = {}
+        for info in entries:
+            seen[info.filename] = seen.get(info.filename, 0) + 1
+            label = info.filename
+            if copies[info.filename] > 1:
+                label += f" (copy {seen[info.filename]} of {copies[info.filename]})"
+            for hit in key.hits(info.filename):
+                found.append(FileHit(name, f"entry name {label}", hit.found, hit.real))
+            if info.is_dir():
+                continue
+            try:
+                text = zf.read(info).decode("utf-8")
+            except UnicodeDecodeError:
+                continue  # images and other binary parts
+            found += _line_hits(key, text, name, f"{label}, ")
+    duplicated = any(n > 1 for n in copies.values())
+    if not duplicated and path.suffix.lower() == ".docx":
+        # names split across Word's runs are only whole in the body text
+        from qualcode.io.docx import read_docx_text
+
+        found += _line_hits(key, read_docx_text(path), name, "text, ")
+    if not duplicated and path.suffix.lower() == ".odt":
+        from qualcode.io.odt import read_odt_text
+
+        found += _line_hits(key, read_odt_text(path), name, "text, ")
+    if not duplicated and path.suffix.lower() in (".xlsx", ".xlsm"):
+        found += _xlsx_hits(path, key)
+    return found
+
+
 def audit_files(paths: list[Path], key: PseudonymKey) -> list[FileHit]:
-    """Listed names in export files: text files by line, spreadsheets by cell, zip parts by part."""
+    """Listed names in export files: text files by line, spreadsheets by cell, every entry of a
+    zip archive by entry and line (entry names too), under the resource limits."""
+    from qualcode.io.limits import check_file_size
+
     found: list[FileHit] = []
     for path in paths:
         name = str(path)
         if not path.is_file():
             raise QualcodeError("no such file", source=name)
-        suffix = path.suffix.lower()
-        if suffix in (".xlsx", ".xlsm"):
-            found += _xlsx_hits(path, key)
-        elif zipfile.is_zipfile(path):
-            if suffix == ".docx":
-                from qualcode.io.docx import read_docx_text
-
-                found += _line_hits(key, read_docx_text(path), name, "text, ")
-            with zipfile.ZipFile(path) as zf:
-                for member in zf.namelist():
-                    try:
-                        text = zf.read(member).decode("utf-8")
-                    except (UnicodeDecodeError, zipfile.BadZipFile, OSError):
-                        continue  # images and other binary parts
-                    found += _line_hits(key, text, name, f"{member}, ")
+        if zipfile.is_zipfile(path):
+            found += _archive_hits(path, key)
         else:
+            check_file_size(path)
             text, _ = decode_text(path.read_bytes(), source=name)
             found += _line_hits(key, text, name)
     unique: dict[tuple[str, str, str], FileHit] = {}
@@ -237,6 +272,9 @@ def audit_files(paths: list[Path], key: PseudonymKey) -> list[FileHit]:
 def _xlsx_hits(path: Path, key: PseudonymKey) -> list[FileHit]:
     from openpyxl import load_workbook
 
+    from qualcode.io.limits import verify_archive
+
+    verify_archive(path, "an .xlsx workbook")
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file

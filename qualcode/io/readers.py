@@ -15,6 +15,7 @@ from pathlib import Path
 from qualcode.domain.characters import FORBIDDEN, clean_name, replace_forbidden, xml_safe
 from qualcode.domain.errors import QualcodeError
 from qualcode.domain.imported import ImportedDocument
+from qualcode.io.limits import check_file_size, check_text_length
 from qualcode.io.pseudonyms import PseudonymKey, pseudonymise
 from qualcode.io.text import TEXT_SUFFIXES, read_text_document
 from qualcode.io.transcripts import TRANSCRIPT_SUFFIXES, read_transcript
@@ -64,6 +65,7 @@ def read_document(
     suffix = path.suffix.lower()
     if not path.is_file():
         raise QualcodeError("no such file", source=source)
+    check_file_size(path)
     if suffix in (*TEXT_SUFFIXES, *TRANSCRIPT_SUFFIXES) and encoding is None:
         try:
             encoding = sniff_encoding(path.read_bytes(), source=source)
@@ -86,6 +88,7 @@ def read_document(
             f"unsupported file type {suffix or '(none)'}; qualcode reads " + ", ".join(DOCUMENT_SUFFIXES),
             source=source,
         )
+    check_text_length(len(doc.text), source)
     doc = without_forbidden_characters(doc)
     return pseudonymise(doc, pseudonyms) if pseudonyms is not None else doc
 

@@ -38,6 +38,7 @@ from qualcode.domain.project import (
     ProjectTheme,
     ProjectUser,
 )
+from qualcode.io.limits import check_file_size, check_text_length, open_archive, parse_xml
 from qualcode.io.output import replacing
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
@@ -344,12 +345,7 @@ class _Reader:
             return None
 
     def parse(self, data: bytes) -> etree._Element:
-        try:
-            return etree.fromstring(data, _PARSER)
-        except etree.XMLSyntaxError as exc:
-            raise QualcodeError(
-                f"not well-formed XML ({exc.msg})", source=self.source, line=exc.lineno
-            ) from exc
+        return parse_xml(data, self.source)
 
     def codebook(
         self, codes_el: etree._Element | None, sets_el: etree._Element | None
@@ -432,6 +428,7 @@ def _plain_text(data: bytes) -> str:
 def read_qdc(path: Path) -> Project:
     """A REFI-QDA codebook (``.qdc``) as a Project with themes and codes only."""
     reader = _Reader(str(path))
+    check_file_size(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -450,13 +447,7 @@ def read_qdc(path: Path) -> Project:
 def read_qdpx(path: Path) -> Project:
     """A REFI-QDA project (``.qdpx``: a zip with ``project.qde`` and ``sources/``)."""
     source = str(path)
-    try:
-        zf = zipfile.ZipFile(path)
-    except FileNotFoundError as exc:
-        raise QualcodeError("no such file", source=source) from exc
-    except zipfile.BadZipFile as exc:
-        raise QualcodeError("not a .qdpx (it is not a zip file)", source=source) from exc
-    with zf:
+    with open_archive(path, "a .qdpx (a REFI-QDA project)") as zf:
         names = zf.namelist()
         qde = next((n for n in names if n.lower().endswith(".qde") and "/" not in n.strip("/")), None)
         qde = qde or next((n for n in names if n.lower().endswith(".qde")), None)
@@ -475,7 +466,9 @@ def read_qdpx(path: Path) -> Project:
             if match is None:
                 raise reader.fail(f"{wanted} is missing from the .qdpx", el)
             try:
-                return _plain_text(zf.read(match))
+                text = _plain_text(zf.read(match))
+                check_text_length(len(text), f"{source}:{match}")
+                return text
             except UnicodeDecodeError as exc:
                 raise reader.fail(f"{wanted} is not UTF-8 text", el) from exc
 
@@ -550,6 +543,7 @@ def _read_project(reader: _Reader, root: etree._Element, internal: Any, fallback
             text = internal(el.get("plainTextPath"), el)
         else:
             raise reader.fail("a <TextSource> has neither PlainTextContent nor plainTextPath", el)
+        check_text_length(len(text), f"{reader.source}, line {el.sourceline}")
         selections = []
         loose = _kids(el, "Coding")
         items = [(s, _kids(s, "Coding")) for s in _kids(el, "PlainTextSelection")]

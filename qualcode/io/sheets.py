@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from qualcode.domain.errors import QualcodeError
+from qualcode.io.limits import check_file_size, verify_archive
 from qualcode.io.text import decode_text
 
 SHEET_SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -39,6 +40,7 @@ def read_rows(path: Path, *, sheet: str | None = None, encoding: str | None = No
         )
     if not path.is_file():
         raise QualcodeError("no such file", source=source)
+    check_file_size(path)
     if suffix == ".csv":
         text, _ = decode_text(path.read_bytes(), source=source, encoding=encoding)
         reader = csv.reader(io.StringIO(text))
@@ -54,6 +56,7 @@ def read_rows(path: Path, *, sheet: str | None = None, encoding: str | None = No
         return rows
     from openpyxl import load_workbook
 
+    verify_archive(path, "an .xlsx workbook")  # openpyxl inflates parts itself: check them first
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file

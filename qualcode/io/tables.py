@@ -7,11 +7,13 @@ from pathlib import Path
 
 from qualcode.domain.errors import QualcodeError
 from qualcode.domain.imported import CodebookRow, TableRow
+from qualcode.io.limits import check_file_size
 from qualcode.io.text import decode_text
 
 
 def read_csv_rows(path: Path, *, required: tuple[str, ...]) -> list[TableRow]:
     """Rows of a CSV file with a header; column names are matched case-insensitively."""
+    check_file_size(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
