@@ -88,6 +88,16 @@ class AppContext:
             self._study.engine.dispose()
 
 
+def pseudonyms_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--pseudonyms KEY.csv`` (passed as ``key_file``): the one option every import that takes
+    text into the study offers, so a key applies wherever names can enter."""
+    from pathlib import Path
+
+    return click.option(
+        "--pseudonyms", "key_file", type=click.Path(path_type=Path), metavar="KEY.csv", help=help_text
+    )
+
+
 def _plain(value: Any) -> Any:
     import dataclasses
     import enum

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from qualcode.cli import AppContext, emit_json, emit_table
+from qualcode.cli import AppContext, emit_json, emit_table, pseudonyms_option
 from qualcode.cli.records import participants
 
 pass_app = click.make_pass_decorator(AppContext)
@@ -17,8 +17,11 @@ pass_app = click.make_pass_decorator(AppContext)
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--sheet", help="The Excel sheet to read (default: the first).")
 @click.option("--update", is_flag=True, help="Update the attributes of participants already in the study.")
+@pseudonyms_option("Replace real names (columns real,pseudonym) in every cell before anything is stored.")
 @pass_app
-def participants_import(app: AppContext, file: Path, sheet: str | None, update: bool) -> None:
+def participants_import(
+    app: AppContext, file: Path, sheet: str | None, update: bool, key_file: Path | None
+) -> None:
     """Add participants from a .csv or .xlsx list shaped like Appendix A.
 
     The label column is "label" (or "name", "participant", "interviewee", "expert"); every other
@@ -33,6 +36,10 @@ def participants_import(app: AppContext, file: Path, sheet: str | None, update: 
     from qualcode.services.imports import import_participants
 
     label, rows = read_participants(file, sheet=sheet)
+    if key_file is not None:
+        from qualcode.io.pseudonyms import PseudonymKey, pseudonymise_rows
+
+        rows = pseudonymise_rows(rows, PseudonymKey.from_csv(key_file))
     with app.uow() as uow:
         result = import_participants(uow, label, rows, source=str(file), update=update)
     click.echo(
@@ -44,8 +51,9 @@ def participants_import(app: AppContext, file: Path, sheet: str | None, update: 
 @click.command("import-codebook")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--sheet", help="The Excel sheet to read (default: the first).")
+@pseudonyms_option("Replace real names (columns real,pseudonym) in codes, themes and descriptions first.")
 @pass_app
-def import_codebook_cmd(app: AppContext, file: Path, sheet: str | None) -> None:
+def import_codebook_cmd(app: AppContext, file: Path, sheet: str | None, key_file: Path | None) -> None:
     """Add a codebook's themes and codes from .qdc (REFI-QDA), .xlsx or .csv.
 
     A sheet has the columns theme, code (sub-theme, description, colour if wanted), or the
@@ -61,6 +69,10 @@ def import_codebook_cmd(app: AppContext, file: Path, sheet: str | None) -> None:
     from qualcode.services.imports import import_codebook
 
     entries = read_codebook(file, sheet=sheet)
+    if key_file is not None:
+        from qualcode.io.pseudonyms import PseudonymKey, pseudonymise_codes
+
+        entries = pseudonymise_codes(entries, PseudonymKey.from_csv(key_file))
     with app.uow() as uow:
         result = import_codebook(uow, entries, source=str(file))
     for warning in result.warnings:
@@ -86,8 +98,11 @@ def import_codebook_cmd(app: AppContext, file: Path, sheet: str | None) -> None:
 def audit_cmd(app: AppContext, key_file: Path, files: tuple[Path, ...], as_json: bool) -> None:
     """Look for real names in the study and in export files; exit 1 if any is found.
 
-    Searches documents, segments, memos, codes, themes, participants and the log, and every
-    FILE given (.docx, .xlsx, .csv, .md, .qdpx, ...). Names match as whole words, in any case.
+    Searches every text the study holds (documents, segments, memos, codes, themes, participants
+    and their attributes, coder names, the log with its before/after images) and every FILE given
+    (.docx, .odt, .xlsx, .csv, .md, .qdpx, ...; every entry of an archive, entry names included).
+    Names match as pseudonyms do: whole words in any case and Unicode form, soft hyphens and
+    zero-width characters ignored, _ digits @ . as word boundaries.
 
     \b
     Examples:
@@ -95,7 +110,7 @@ def audit_cmd(app: AppContext, key_file: Path, files: tuple[Path, ...], as_json:
       qualcode audit --names key.csv exports/codebook.xlsx exports/project.qdpx
     """
     from qualcode.io.pseudonyms import PseudonymKey, audit_files
-    from qualcode.services.imports import audit_study
+    from qualcode.services.audit import audit_study
 
     key = PseudonymKey.from_csv(key_file)
     file_hits = audit_files(list(files), key)

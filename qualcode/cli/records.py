@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from qualcode.cli import AppContext, emit_json, emit_table
+from qualcode.cli import AppContext, emit_json, emit_table, pseudonyms_option
 from qualcode.domain.errors import QualcodeError
 
 if TYPE_CHECKING:
@@ -129,12 +129,8 @@ def expand_paths(patterns: tuple[str, ...], suffixes: tuple[str, ...]) -> list[P
 @click.argument("files", nargs=-1, required=True)
 @click.option("--participant", metavar="LABEL", help="The participant these documents belong to.")
 @click.option("--encoding", metavar="NAME", help="The text encoding, when it is not UTF-8 (cp1251, koi8-r).")
-@click.option(
-    "--pseudonyms",
-    "key_file",
-    type=click.Path(path_type=Path),
-    metavar="KEY.csv",
-    help="Replace real names (columns real,pseudonym) before anything is stored; the key is not kept.",
+@pseudonyms_option(
+    "Replace real names (columns real,pseudonym) before anything is stored; the key is not kept."
 )
 @click.option(
     "--speakers",
@@ -180,7 +176,7 @@ def import_cmd(
     if any(f.lower().endswith(".qdpx") for f in files):  # a whole REFI-QDA project
         from qualcode.cli.report_cmds import import_project_files
 
-        import_project_files(app, files)
+        import_project_files(app, files, key_file=key_file)
         return
     paths = expand_paths(files, DOCUMENT_SUFFIXES)
     if title and len(paths) != 1:

@@ -591,15 +591,20 @@ def report_cooccurrence(
 # ------------------------------------------------------------------ import of a REFI project
 
 
-def import_project_files(app: AppContext, files: tuple[str, ...]) -> None:
-    """``qualcode import STUDY.qdpx``: a whole REFI-QDA project into an empty study."""
+def import_project_files(app: AppContext, files: tuple[str, ...], *, key_file: Path | None = None) -> None:
+    """``qualcode import STUDY.qdpx``: a whole REFI-QDA project into an empty study, its names
+    replaced first when ``--pseudonyms`` gives a key."""
+    from qualcode.io.pseudonyms import PseudonymKey, pseudonymise_project
     from qualcode.io.refi import read_qdpx
     from qualcode.services.project import import_project
 
     if len(files) != 1:
         raise QualcodeError("a .qdpx is a whole project: import it alone, into a new study")
+    key = PseudonymKey.from_csv(key_file) if key_file else None
     path = Path(files[0])
     project = read_qdpx(path)
+    if key is not None:
+        project = pseudonymise_project(project, key)
     with app.uow() as uow:
         result = import_project(uow, project, source=str(path))
     click.echo(

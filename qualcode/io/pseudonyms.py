@@ -2,9 +2,10 @@
 
 A key is a CSV file with the columns ``real,pseudonym``; a ``real`` cell may list inflected
 forms separated by ``|`` or ``;`` ("Иванов | Иванова | Иванову"), and several rows may give
-the same pseudonym. Matching is by whole word, case-insensitive, in any script; ``е`` and ``ё``
-match each other (Russian writes ``ё`` as ``е`` more often than not) and runs of white space in
-a name match any white space. The key itself never enters the study.
+the same pseudonym. Names are found by ``qualcode.domain.names`` (whole words after Unicode
+normalisation and case folding, soft hyphens and zero-width characters ignored, ``е``/``ё`` one
+letter, ``_``, digits, ``@`` and ``.`` as word boundaries), the same matcher ``audit`` uses. The
+key itself never enters the study.
 """
 
 from __future__ import annotations
@@ -13,52 +14,30 @@ import bisect
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from qualcode.domain.errors import QualcodeError
-from qualcode.domain.imported import ImportedCoding, ImportedDocument, ImportedMemo
+from qualcode.domain.imported import ImportedCode, ImportedCoding, ImportedDocument, ImportedMemo, TableRow
+from qualcode.domain.names import NameHit, NameMatcher, fold, line_numbers
+from qualcode.domain.project import Project
 from qualcode.io.tables import read_csv_rows
 from qualcode.io.text import decode_text
 
 _FORMS = re.compile(r"[|;]")
 
 
-def _normal(name: str) -> str:
-    return " ".join(name.casefold().replace("ё", "е").split())
-
-
-def _pattern_of(form: str) -> str:
-    out: list[str] = []
-    for word_no, word in enumerate(form.split()):
-        if word_no:
-            out.append(r"\s+")
-        for ch in word:
-            out.append("[её]" if ch in "еёЕЁ" else re.escape(ch))
-    return "".join(out)
-
-
-@dataclass(frozen=True)
-class NameHit:
-    start: int
-    end: int
-    found: str  # the text as it stands in the file or study
-    real: str  # the key's first form of that name
-
-
 class PseudonymKey:
-    """Real names -> pseudonyms, compiled into one whole-word, case-insensitive pattern."""
+    """Real names -> pseudonyms, matched by the one name matcher (``qualcode.domain.names``)."""
 
     def __init__(self, pairs: list[tuple[str, str, str]], source: str = "key"):
         """``pairs``: (form, pseudonym, first form of the name) for every listed form."""
         self.source = source
-        self._by_form: dict[str, tuple[str, str]] = {}
-        for form, pseudonym, real in pairs:
-            self._by_form[_normal(form)] = (pseudonym, real)
-        forms = sorted(self._by_form, key=len, reverse=True)  # longest first: "Анна Ли" before "Анна"
-        body = "|".join(_pattern_of(f) for f in forms)
-        self._pattern = re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE) if forms else None
+        self._pseudonym: dict[str, str] = {}
+        for form, pseudonym, _real in pairs:
+            self._pseudonym.setdefault(fold(form), pseudonym)
+        self._matcher = NameMatcher((form, real) for form, _, real in pairs)
 
     @classmethod
     def from_csv(cls, path: Path) -> PseudonymKey:
@@ -73,7 +52,7 @@ class PseudonymKey:
                     "each row needs a real name and a pseudonym", source=str(path), line=row.line
                 )
             for form in forms:
-                key = _normal(form)
+                key = fold(form)
                 if key in seen and seen[key][0] != pseudonym:
                     raise QualcodeError(
                         f"{form!r} is given two pseudonyms ({seen[key][0]!r} on line {seen[key][1]} "
@@ -88,17 +67,11 @@ class PseudonymKey:
         return cls(pairs, str(path))
 
     def __len__(self) -> int:
-        return len(self._by_form)
+        return len(self._matcher)
 
     def hits(self, text: str) -> list[NameHit]:
-        """Every listed name in ``text``, in order."""
-        if self._pattern is None or not text:
-            return []
-        found = []
-        for m in self._pattern.finditer(text):
-            _, real = self._by_form[_normal(m.group())]
-            found.append(NameHit(m.start(), m.end(), m.group(), real))
-        return found
+        """Every listed name in ``text``, in order (offsets into ``text`` as given)."""
+        return self._matcher.hits(text)
 
     def replace(self, text: str) -> tuple[str, list[tuple[int, int, int]]]:
         """The text with every name replaced, and the edits made: (start, end, new length)."""
@@ -109,7 +82,7 @@ class PseudonymKey:
         edits: list[tuple[int, int, int]] = []
         at = 0
         for hit in hits:
-            pseudonym = self._by_form[_normal(hit.found)][0]
+            pseudonym = self._pseudonym[fold(hit.found)]
             out += [text[at : hit.start], pseudonym]
             edits.append((hit.start, hit.end, len(pseudonym)))
             at = hit.end
@@ -146,18 +119,20 @@ class _OffsetMap:
 
 
 def _scrub_value(key: PseudonymKey, value: Any) -> Any:
+    """Strings scrubbed inside any JSON-like value (lists, dicts' values and keys)."""
     if isinstance(value, str):
         return key.scrub(value)
     if isinstance(value, list):
         return [_scrub_value(key, v) for v in value]
     if isinstance(value, dict):
-        return {k: _scrub_value(key, v) for k, v in value.items()}
+        return {_scrub_value(key, k): _scrub_value(key, v) for k, v in value.items()}
     return value
 
 
 def pseudonymise(doc: ImportedDocument, key: PseudonymKey) -> ImportedDocument:
-    """The document with every listed name replaced: text, title, file name, codes, replies,
-    coders stay (they are the team), and offsets of codings and transcript turns follow the text."""
+    """The document with every listed name replaced: text, title, file name, codes, replies, and
+    comment authors (a listed name writing a comment would otherwise become a coder's name);
+    offsets of codings and transcript turns follow the text."""
     text, edits = key.replace(doc.text)
     offsets = _OffsetMap(edits)
     codings = tuple(
@@ -166,7 +141,10 @@ def pseudonymise(doc: ImportedDocument, key: PseudonymKey) -> ImportedDocument:
             start=offsets.start(c.start),
             end=offsets.end(c.end),
             codes=tuple(key.scrub(name) for name in c.codes),
-            memos=tuple(ImportedMemo(key.scrub(m.text), m.author, m.created_at) for m in c.memos),
+            coder=_scrub_value(key, c.coder),
+            memos=tuple(
+                ImportedMemo(key.scrub(m.text), _scrub_value(key, m.author), m.created_at) for m in c.memos
+            ),
         )
         for c in doc.codings
     )
@@ -189,6 +167,67 @@ def _kept(codings: tuple[ImportedCoding, ...]) -> tuple[ImportedCoding, ...]:
     return tuple(c for c in codings if c.start < c.end)
 
 
+# Fields of a REFI-QDA project that hold identifiers or offsets, never names.
+_NOT_TEXT = {"guid", "code", "user", "theme", "parent", "colour", "origin", "namespace"}
+_NOT_TEXT |= {"example_selection", "sources", "notes", "target", "start", "end", "created_at"}
+
+
+def _scrub_fields(obj: Any, key: PseudonymKey) -> Any:
+    """A frozen dataclass with every text field (and nested ones) scrubbed, identifiers kept."""
+    changes: dict[str, Any] = {}
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if is_dataclass(value):
+            changes[f.name] = _scrub_fields(value, key)
+        elif isinstance(value, tuple) and any(is_dataclass(v) for v in value):
+            changes[f.name] = tuple(_scrub_fields(v, key) for v in value)
+        elif f.name not in _NOT_TEXT:
+            changes[f.name] = _scrub_value(key, value)
+    return replace(obj, **changes)
+
+
+def pseudonymise_project(project: Project, key: PseudonymKey) -> Project:
+    """A REFI-QDA project with every listed name replaced wherever it holds text: sources (their
+    selections' offsets follow the text), notes, code and theme names and descriptions, cases
+    and their attributes, users, the project's own name and description."""
+    sources = []
+    for source in project.sources:
+        text, edits = key.replace(source.text)
+        offsets = _OffsetMap(edits)
+        selections = tuple(
+            replace(sel, start=offsets.start(sel.start), end=offsets.end(sel.end))
+            for sel in source.selections
+        )
+        sources.append(
+            replace(
+                source,
+                name=key.scrub(source.name),
+                text=text,
+                selections=tuple(sel for sel in selections if sel.start < sel.end),
+            )
+        )
+    scrubbed = _scrub_fields(replace(project, sources=()), key)
+    return replace(scrubbed, sources=tuple(sources))
+
+
+def pseudonymise_rows(rows: list[TableRow], key: PseudonymKey) -> list[TableRow]:
+    """Rows of a participants list with every listed name replaced in every cell."""
+    return [TableRow(row.line, {k: key.scrub(v) for k, v in row.values.items()}) for row in rows]
+
+
+def pseudonymise_codes(codes: list[ImportedCode], key: PseudonymKey) -> list[ImportedCode]:
+    """Codebook entries with every listed name replaced in names, themes and descriptions."""
+    return [
+        replace(
+            c,
+            code=key.scrub(c.code),
+            themes=tuple(key.scrub(t) for t in c.themes),
+            description=key.scrub(c.description),
+        )
+        for c in codes
+    ]
+
+
 @dataclass(frozen=True)
 class FileHit:
     file: str
@@ -199,10 +238,8 @@ class FileHit:
 
 def _line_hits(key: PseudonymKey, text: str, file: str, prefix: str = "") -> Iterator[FileHit]:
     """Hits with their line numbers, counted once along the text (linear in its length)."""
-    line, at = 1, 0
-    for hit in key.hits(text):
-        line += text.count("\n", at, hit.start)
-        at = hit.start
+    hits = key.hits(text)
+    for hit, line in zip(hits, line_numbers(text, (h.start for h in hits)), strict=True):
         yield FileHit(file, f"{prefix}line {line}", hit.found, hit.real)
 
 

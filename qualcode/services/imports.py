@@ -1,4 +1,4 @@
-"""Bringing in what researchers already have: participant lists, codebooks; and the name audit.
+"""Bringing in what researchers already have: participant lists and codebooks.
 
 The readers in ``qualcode.io`` turn files into domain values (``TableRow``, ``ImportedCode``);
 these services store them, each in one transaction with one undoable event.
@@ -6,15 +6,14 @@ these services store them, each in one transaction with one undoable event.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
-from qualcode.db.models import Code, CodeStatus, Document, Event, Memo, Participant, Segment, Study, Theme
+from qualcode.db.models import Code, CodeStatus, Participant, Theme
 from qualcode.domain.errors import ConflictError, QualcodeError
 from qualcode.domain.imported import ImportedCode, TableRow
 from qualcode.services.history import RowTracker
@@ -210,77 +209,3 @@ def import_codebook(uow: UnitOfWork, entries: Sequence[ImportedCode], *, source:
     )
     uow.commit()
     return CodebookImport(tuple(themes_added), len(new_rows), updated, unchanged, tuple(warnings))
-
-
-class NameMatch(Protocol):
-    """What a name finder reports (``qualcode.io.pseudonyms.NameHit`` is one)."""
-
-    @property
-    def start(self) -> int: ...
-    @property
-    def end(self) -> int: ...
-    @property
-    def found(self) -> str: ...
-    @property
-    def real(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class AuditHit:
-    place: str  # "document 'Expert A', line 4", "memo 12 (on a coding)", "code 'X' (name)"
-    found: str
-    real: str
-    context: str
-
-
-def _context(text: str, match: NameMatch) -> str:
-    a, b = max(0, match.start - 30), min(len(text), match.end + 30)
-    return ("…" if a else "") + " ".join(text[a:b].split()) + ("…" if b < len(text) else "")
-
-
-def audit_study(uow: UnitOfWork, find: Callable[[str], Sequence[NameMatch]]) -> list[AuditHit]:
-    """Every listed name still in the study: documents, segments, memos, codes, themes,
-    participants, the study's title and the event log. ``find`` is the key's name finder."""
-    s = uow.session
-    hits: list[AuditHit] = []
-
-    def scan(place: str, text: str | None, *, lines: bool = False) -> None:
-        if not text:
-            return
-        for m in find(text):
-            where = f"{place}, line {text.count(chr(10), 0, m.start) + 1}" if lines else place
-            hits.append(AuditHit(where, m.found, m.real, _context(text, m)))
-
-    for title, rq in s.execute(select(Study.title, Study.research_questions)):
-        scan("the study's title", title)
-        scan("the study's research questions", rq)
-    for label, attributes in s.execute(select(Participant.label, Participant.attributes)):
-        scan(f"participant {label!r} (label)", label)
-        for key, value in (attributes or {}).items():
-            scan(f"participant {label!r}, attribute {key!r}", str(value))
-    for title, source, text, meta in s.execute(
-        select(Document.title, Document.source_name, Document.text, Document.meta).order_by(Document.id)
-    ):
-        scan(f"document {title!r} (title)", title)
-        scan(f"document {title!r} (file name)", source)
-        scan(f"document {title!r}", text, lines=True)
-        scan(f"document {title!r} (details)", json.dumps(meta, ensure_ascii=False))
-    for sid, title, text in s.execute(
-        select(Segment.id, Document.title, Segment.text)
-        .join(Document, Document.id == Segment.document_id)
-        .order_by(Segment.id)
-    ):
-        scan(f"segment {sid} of {title!r}", text)
-    for mid, text, provenance in s.execute(select(Memo.id, Memo.text, Memo.provenance).order_by(Memo.id)):
-        scan(f"memo {mid}", text)
-        scan(f"memo {mid} (provenance)", provenance)
-    for name, description in s.execute(select(Code.name, Code.description).order_by(Code.id)):
-        scan(f"code {name!r} (name)", name)
-        scan(f"code {name!r} (description)", description)
-    for name, description in s.execute(select(Theme.name, Theme.description).order_by(Theme.id)):
-        scan(f"theme {name!r} (name)", name)
-        scan(f"theme {name!r} (description)", description)
-    for eid, summary, details in s.execute(select(Event.id, Event.summary, Event.details).order_by(Event.id)):
-        scan(f"event {eid} (qualcode log)", summary)
-        scan(f"event {eid} details (qualcode log)", json.dumps(details, ensure_ascii=False))
-    return hits
