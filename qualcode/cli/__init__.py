@@ -7,17 +7,20 @@ that need them.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
 from qualcode import __version__
 from qualcode.domain.errors import QualcodeError
+from qualcode.domain.terminal import visible
 
 if TYPE_CHECKING:
     from qualcode.db.schema import OpenedStudy
@@ -73,7 +76,8 @@ class AppContext:
     def uow(self, *, write: bool = True) -> Iterator[UnitOfWork]:
         from qualcode.services.uow import unit_of_work
 
-        with unit_of_work(self.study(), coder=self.coder, write=write) as uow:
+        # Under --blind every read shows this coder's codings alone (qualcode.services.blind).
+        with unit_of_work(self.study(), coder=self.coder, write=write, blind=self.blind) as uow:
             yield uow
 
     def write(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -125,7 +129,7 @@ def emit_json(value: Any) -> None:
 
 def emit_table(headers: list[str], rows: list[list[Any]]) -> None:
     """A plain aligned table for people; scripts use --json."""
-    cells = [[("" if c is None else str(c)) for c in row] for row in rows]
+    cells = [[("" if c is None else visible(str(c).replace("\n", " "))) for c in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
         for i, c in enumerate(row):
@@ -180,6 +184,52 @@ def cli(ctx: click.Context, db: str | None, coder: str | None, debug: bool, blin
     app.blind = blind
     ctx.obj = app
     ctx.call_on_close(app.close)
+    if ctx.invoked_subcommand not in _FULL_SCREEN:
+        ctx.call_on_close(_show_controls_escaped())
+
+
+# Commands that draw the screen themselves (Textual writes escape sequences on purpose).
+_FULL_SCREEN = {"tui", "demo"}
+
+
+class _VisibleStream(io.TextIOBase):
+    """A terminal stream that shows control and escape characters escaped, never obeys them."""
+
+    def __init__(self, inner: TextIO):
+        self.inner = inner
+
+    def write(self, text: str) -> int:
+        self.inner.write(visible(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.inner.flush()
+
+    def isatty(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self.inner.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self.inner.encoding
+
+
+def _show_controls_escaped() -> Callable[[], None]:
+    """Wrap stdout and stderr when they are terminals; returns what puts them back."""
+    saved = sys.stdout, sys.stderr
+    if sys.stdout.isatty():
+        sys.stdout = _VisibleStream(sys.stdout)  # type: ignore[assignment]
+    if sys.stderr.isatty():
+        sys.stderr = _VisibleStream(sys.stderr)  # type: ignore[assignment]
+
+    def restore() -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        sys.stdout, sys.stderr = saved
+
+    return restore
 
 
 def _register() -> None:
@@ -213,13 +263,50 @@ def _register() -> None:
 _register()
 
 
+def _is_damage(exc: BaseException) -> bool:
+    from qualcode.db.damage import is_damage
+
+    return is_damage(exc)
+
+
+def fault_line(exc: BaseException) -> str:
+    """One line for an unexpected fault, without SQL, parameters or any of the study's text.
+
+    A database error's message carries the statement, its parameters and (SQLite's decoding
+    errors) the text of the row, and any other exception's message may quote interview text: only
+    the kind of fault and where in qualcode it happened are shown; ``--debug`` shows the rest.
+    """
+    if _is_damage(exc):
+        from qualcode.db.damage import describe
+
+        return (
+            f"error: the study is damaged ({describe(exc)}); see what is wrong with `qualcode db check` "
+            "and keep a copy with `qualcode db backup COPY`"
+        )
+    orig = getattr(exc, "orig", None)
+    kind = type(exc).__name__
+    if orig is not None:
+        code = getattr(orig, "sqlstate", None) or getattr(orig, "sqlite_errorname", None)
+        kind = f"database fault {type(orig).__name__}" + (f" ({code})" if code else "")
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if "qualcode" in name and "site-packages" not in name:
+            where = f" in {Path(name).name}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return (
+        f"unexpected fault: {kind}{where}; nothing of the failed step was saved (--debug shows the details)"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: exit 0 done, 2 bad input or refused (study unchanged), 1 unexpected fault."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         cli.main(args=argv, prog_name="qualcode", standalone_mode=False)
     except QualcodeError as exc:
-        click.echo(f"qualcode: error: {exc}", err=True)
+        click.echo(f"qualcode: error: {visible(str(exc), keep_newlines=False)}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("qualcode: stopped", err=True)
@@ -235,6 +322,6 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # an unexpected fault: say what, not where, unless --debug
         if debug or os.environ.get("QUALCODE_DEBUG"):
             traceback.print_exc()
-        click.echo(f"qualcode: unexpected fault: {type(exc).__name__}: {exc}", err=True)
-        sys.exit(1)
+        click.echo(f"qualcode: {fault_line(exc)}", err=True)
+        sys.exit(2 if _is_damage(exc) else 1)
     sys.exit(0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -148,9 +150,10 @@ def db_upgrade(app: AppContext) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
 def db_check(app: AppContext, as_json: bool) -> None:
-    """Check the study: database integrity, schema, and that every excerpt matches its text.
+    """Check the study: database integrity, every row readable, schema, every excerpt's text.
 
-    Exits 1 when a problem is found.
+    Lists every problem (by table, row, segment or page; never the study's text) and exits 2
+    when there is one. A study marked damaged loses the mark once it checks clean.
 
     \b
     Example:
@@ -168,7 +171,12 @@ def db_check(app: AppContext, as_json: bool) -> None:
         for line in report.problems:
             click.echo(f"PROBLEM: {line}")
     if report.problems:
-        raise click.exceptions.Exit(1)
+        click.echo(
+            f"{len(report.problems)} problem(s). Keep a copy: qualcode db backup COPY; "
+            "save what can be saved: qualcode db recover OUT",
+            err=True,
+        )
+        sys.exit(2)
 
 
 @db.command("backup")
@@ -187,6 +195,36 @@ def db_backup(app: AppContext, target: str | None) -> None:
 
     path = backup_study(app.study(), Path(target) if target else None)
     click.echo(f"backup written to {path}")
+
+
+@db.command("recover")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def db_recover(app: AppContext, out: Path) -> None:
+    """Save what can be read from a damaged SQLite study into a new study file OUT.
+
+    Uses SQLite's own recovery (the sqlite3 program's .recover) when it is installed, otherwise
+    copies table by table, row by row, skipping what cannot be read; says which it used. OUT is
+    written readable by you only; the damaged study is not changed. Check OUT with db check.
+
+    \b
+    Example:
+      qualcode --db thesis.qualcode db recover thesis-recovered.qualcode
+    """
+    from qualcode.db.engine import locate
+    from qualcode.services.recovery import recover_sqlite
+
+    if not app.db:
+        raise QualcodeError("no study given: use --db PATH_OR_URL or set QUALCODE_DB")
+    location = locate(app.db)
+    if location.path is None:
+        raise QualcodeError("db recover reads a SQLite study file; a PostgreSQL server has its own tools")
+    result = recover_sqlite(location.path, out)
+    click.echo(f"recovered into {out} with {result.method}: {result.why}")
+    for table, rows in result.rows.items():
+        click.echo(f"  {table}: {rows} row(s)")
+    for problem in result.lost:
+        click.echo(f"warning: {problem}", err=True)
 
 
 @click.command("log")
@@ -225,21 +263,29 @@ def log_cmd(app: AppContext, limit: int, as_json: bool) -> None:
 
 @click.command()
 @click.argument("event", type=int, required=False)
+@click.option(
+    "--theirs",
+    metavar="CODER",
+    help="Confirm undoing another coder's EVENT by naming that coder.",
+)
 @pass_app
-def undo(app: AppContext, event: int | None) -> None:
-    """Undo the newest change, or EVENT (a number from `qualcode log`).
+def undo(app: AppContext, event: int | None, theirs: str | None) -> None:
+    """Undo your newest change, or EVENT (a number from `qualcode log`).
 
-    An older event is undone only if no later change altered the same values.
+    Without EVENT it is the newest change made by you (--coder), never another coder's. Another
+    coder's EVENT is undone only with --theirs naming that coder. An older event is undone only
+    if no later change altered the same values.
 
     \b
     Examples:
-      qualcode --db thesis.qualcode undo
+      qualcode --db thesis.qualcode --coder dana undo
       qualcode --db thesis.qualcode undo 42
+      qualcode --db team.qualcode --coder dana undo 57 --theirs aigerim
     """
     from qualcode.services.admin import undo_event
 
     with app.uow() as uow:
-        result = undo_event(uow, event)
+        result = undo_event(uow, event, theirs=theirs)
     click.echo(f"undid event {result.id} ({result.action}: {result.summary})")
 
 

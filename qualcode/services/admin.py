@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import sqlite3
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import URL, func, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
-from qualcode.db.models import Code, Coder, CodeStatus, Coding, Document, Event, Segment
+from qualcode.db.damage import clear_mark, describe
+from qualcode.db.models import Base, Code, Coder, CodeStatus, Coding, Document, Event, Segment
 from qualcode.db.schema import HEAD_REVISION, OpenedStudy, backup_sqlite, current_revision
 from qualcode.domain.errors import QualcodeError
+from qualcode.domain.terminal import visible
 from qualcode.services.history import revert, undoable_event
 from qualcode.services.uow import UnitOfWork
 
@@ -35,81 +46,237 @@ class EventInfo:
     undoes: int | None
 
 
+def _readable(s: Session, report: CheckReport, what: str, query: Any) -> list[Any] | None:
+    """Rows of ``query``, or None with a problem recorded (its message holds no study text)."""
+    try:
+        return list(s.execute(query).all())
+    except DBAPIError as exc:
+        s.rollback()
+        report.problems.append(f"{what}: cannot be read ({describe(exc)})")
+        return None
+
+
+def _scan_tables(s: Session, report: CheckReport) -> None:
+    """Read every row of every table, so a damaged page anywhere is found and named by table
+    and the id after which reading failed (never by its contents)."""
+    for table in Base.metadata.sorted_tables:
+        if "id" not in table.c:
+            continue
+        last = 0
+        while True:
+            try:
+                ids = [
+                    row[0]
+                    for row in s.execute(
+                        select(*table.c).where(table.c.id > last).order_by(table.c.id).limit(500)
+                    ).all()
+                ]
+            except DBAPIError as exc:
+                s.rollback()
+                report.problems.append(
+                    f"table {table.name}: rows after id {last} cannot be read ({describe(exc)})"
+                )
+                break
+            if not ids:
+                break
+            last = ids[-1]
+
+
 def check_study(uow: UnitOfWork) -> CheckReport:
-    """``qualcode db check``: what a researcher needs to trust the study file."""
+    """``qualcode db check``: every problem a researcher needs to know before trusting the study.
+
+    SQLite's integrity and foreign-key checks (every message, not the first few), a read of every
+    row of every table, the schema revision, and every excerpt against its document. Problems name
+    tables, rows, segments and pages, never the study's text. A study that checks clean loses its
+    damage mark (``qualcode.db.damage``).
+    """
     s = uow.session
     report = CheckReport()
     conn = s.connection()
-    revision = current_revision(conn)
+    try:
+        revision = current_revision(conn)
+    except DBAPIError as exc:
+        s.rollback()
+        revision = None
+        report.problems.append(f"schema version cannot be read ({describe(exc)})")
     if revision == HEAD_REVISION:
         report.checked.append(f"schema at {revision}")
-    else:
+    elif revision is not None:
         report.problems.append(f"schema at {revision}, expected {HEAD_REVISION}")
     if uow.dialect == "sqlite":
-        result = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check").fetchall()]
-        if result == ["ok"]:
-            report.checked.append("SQLite integrity check")
-        else:
-            report.problems.extend(f"integrity: {r}" for r in result[:20])
-        fk = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        result = _readable(s, report, "SQLite integrity check", text("PRAGMA integrity_check(100000)"))
+        if result is not None:
+            messages = [str(r[0]) for r in result]
+            if messages == ["ok"]:
+                report.checked.append("SQLite integrity check")
+            else:
+                report.problems.extend(f"integrity: {visible(m, keep_newlines=False)}" for m in messages)
+        fk = _readable(s, report, "foreign key check", text("PRAGMA foreign_key_check"))
         if fk:
-            report.problems.extend(f"foreign key: table {r[0]} row {r[1]} -> {r[2]}" for r in fk[:20])
-        else:
+            report.problems.extend(f"foreign key: table {r[0]} row {r[1]} -> {r[2]}" for r in fk)
+        elif fk is not None:
             report.checked.append("foreign keys")
     else:
         s.execute(text("SELECT 1"))
         report.checked.append("connection")
+    problems_before = len(report.problems)
+    _scan_tables(s, report)
+    if len(report.problems) == problems_before:
+        report.checked.append("every row of every table reads")
 
     # Every excerpt must be the exact text at its offsets (the document text never changes).
-    bad = 0
-    shown = 0
-    documents = dict(s.execute(select(Document.id, Document.text)).all())
-    for seg_id, doc_id, start, end, seg_text in s.execute(
-        select(Segment.id, Segment.document_id, Segment.start, Segment.end, Segment.text)
-    ).all():
-        doc_text = documents.get(doc_id, "")
-        if not (0 <= start < end <= len(doc_text)) or doc_text[start:end] != seg_text:
-            bad += 1
-            if shown < 20:
-                shown += 1
+    documents_rows = _readable(s, report, "document texts", select(Document.id, Document.text))
+    segments = _readable(
+        s,
+        report,
+        "segments",
+        select(Segment.id, Segment.document_id, Segment.start, Segment.end, Segment.text),
+    )
+    if documents_rows is not None and segments is not None:
+        documents = dict(documents_rows)
+        bad = 0
+        for seg_id, doc_id, start, end, seg_text in segments:
+            doc_text = documents.get(doc_id, "")
+            if not (0 <= start < end <= len(doc_text)) or doc_text[start:end] != seg_text:
+                bad += 1
                 report.problems.append(f"segment {seg_id} does not match its document at [{start}, {end})")
-    if not bad:
-        report.checked.append(f"{len(documents)} documents, every segment matches its text")
-    on_merged = s.scalar(
+        if not bad:
+            report.checked.append(f"{len(documents)} documents, every segment matches its text")
+    on_merged = _readable(
+        s,
+        report,
+        "codings",
         select(func.count(Coding.id))
         .join(Code, Code.id == Coding.code_id)
-        .where(Code.status == CodeStatus.MERGED)
+        .where(Code.status == CodeStatus.MERGED),
     )
-    if on_merged:
-        report.problems.append(f"{on_merged} codings point at merged codes")
-    else:
-        report.checked.append("no codings on merged codes")
+    if on_merged is not None:
+        if on_merged[0][0]:
+            report.problems.append(f"{on_merged[0][0]} codings point at merged codes")
+        else:
+            report.checked.append("no codings on merged codes")
+    if not report.problems and clear_mark(uow.study.location.path):
+        report.checked.append("the damage mark is removed: the study checks clean")
     return report
 
 
+@contextmanager
+def private_umask() -> Iterator[None]:
+    """Files (and SQLite's journals) created in this block are readable by the owner only from
+    their first byte: the umask takes group and other bits away before anything is created."""
+    old = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+@contextmanager
+def _written_in_place(target: Path) -> Iterator[Path]:
+    """A temporary 0600 file in the target's own folder, renamed onto ``target`` on success.
+
+    Written where it will stay, a backup to another file system (a USB stick) never crosses
+    devices on rename; on any failure the temporary file (and a SQLite journal beside it) is
+    removed, so nothing is left behind. A target that exists already is refused.
+    """
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise QualcodeError("the folder does not exist", source=str(folder))
+    if target.exists():
+        raise QualcodeError("a file is already there", source=str(target))
+    with private_umask():
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        if target.exists():
+            raise QualcodeError("a file is already there", source=str(target))
+        os.chmod(tmp, 0o600)
+        os.rename(tmp, target)
+    except OSError as exc:
+        raise QualcodeError(f"cannot write the backup: {exc.strerror or exc}", source=str(target)) from exc
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+
+
+def _sqlite_backup(source: Path, target: Path) -> None:
+    with private_umask():
+        src = sqlite3.connect(source)
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        except sqlite3.Error as exc:
+            raise QualcodeError(f"the backup failed ({exc})", source=str(target)) from exc
+        finally:
+            dst.close()
+            src.close()
+
+
+@contextmanager
+def _pg_environment(url: URL) -> Iterator[tuple[str, dict[str, str]]]:
+    """pg_dump's connection string without the password, and an environment that gives the
+    password through a temporary 0600 pgpass file (never argv, where ``ps`` shows it)."""
+    env = dict(os.environ)
+    plain = url.set(drivername="postgresql", password=None)
+    if not url.password:
+        yield plain.render_as_string(hide_password=False), env
+        return
+    with private_umask(), tempfile.TemporaryDirectory(prefix="qualcode-pg-") as folder:
+        passfile = Path(folder) / "pgpass"
+
+        def escaped(value: object) -> str:  # pgpass: "\\" and ":" escaped with a backslash
+            return str(value or "*").replace("\\", "\\\\").replace(":", "\\:")
+
+        line = ":".join(escaped(v) for v in (url.host, url.port, url.database, url.username, url.password))
+        fd = os.open(passfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+        env["PGPASSFILE"] = str(passfile)
+        env.pop("PGPASSWORD", None)
+        yield plain.render_as_string(hide_password=False), env
+
+
+def _study_schema(url: URL) -> str | None:
+    """The schema a study lives in when its URL sets one (``options=-csearch_path=NAME``)."""
+    options = url.query.get("options")
+    text_options = " ".join(options) if isinstance(options, tuple) else str(options or "")
+    found = re.search(r"search_path\s*=\s*([A-Za-z_][A-Za-z0-9_$]*)", text_options)
+    return found.group(1) if found else None
+
+
 def backup_study(study: OpenedStudy, target: Path | None) -> Path:
-    """A consistent copy: SQLite through its backup API; PostgreSQL through pg_dump."""
+    """A consistent copy, readable by its owner only from the first byte: SQLite through its
+    backup API, PostgreSQL through pg_dump (the password in a temporary pgpass file, not argv).
+
+    The copy is written in the target's folder and renamed there (a target on another file
+    system works); on failure nothing is left behind. Raises QualcodeError naming the target.
+    """
     location = study.location
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     if location.path is not None:
         if target is None:
-            return backup_sqlite(location.path, label="manual")
-        if target.exists():
-            raise QualcodeError("a file is already there", source=str(target))
-        made = backup_sqlite(location.path, label="tmp")
-        made.rename(target)
+            with private_umask():
+                return backup_sqlite(location.path, label="manual")
+        with _written_in_place(target) as tmp:
+            _sqlite_backup(location.path, tmp)
         return target
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
         raise QualcodeError("backing up a PostgreSQL study needs pg_dump on the PATH")
     out = target or Path(f"{location.url.database}-{stamp}.sql")
-    url = location.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with open(out, "xb") as fh:
-        done = subprocess.run([pg_dump, "--no-owner", url], stdout=fh, stderr=subprocess.PIPE)
-    if done.returncode != 0:
-        out.unlink(missing_ok=True)
-        raise QualcodeError(f"pg_dump failed: {done.stderr.decode(errors='replace').strip()}")
-    out.chmod(0o600)
+    argv = [pg_dump, "--no-owner"]
+    schema = _study_schema(location.url)
+    if schema:
+        argv += ["--schema", schema]  # a study kept in its own schema is that schema
+    with _written_in_place(out) as tmp, _pg_environment(location.url) as (conninfo, env):
+        with open(tmp, "wb") as fh:
+            done = subprocess.run([*argv, "--dbname", conninfo], stdout=fh, stderr=subprocess.PIPE, env=env)
+        if done.returncode != 0:
+            lines = done.stderr.decode(errors="replace").strip().splitlines() or ["no message"]
+            first = next((line for line in lines if "error" in line.lower()), lines[0])
+            raise QualcodeError(f"pg_dump failed: {first}", source=str(out))
     return out
 
 
@@ -126,10 +293,14 @@ def list_events(uow: UnitOfWork, *, limit: int = 50, action: str | None = None) 
     ]
 
 
-def undo_event(uow: UnitOfWork, event_id: int | None) -> EventInfo:
-    """Undo one event exactly; refused if a later change touched the same values."""
+def undo_event(uow: UnitOfWork, event_id: int | None, *, theirs: str | None = None) -> EventInfo:
+    """Undo one event exactly; refused if a later change touched the same values.
+
+    Without ``event_id``: the newest change of this unit's coder (not of anyone). Another
+    coder's event is undone only when ``theirs`` names that coder (ConflictError otherwise).
+    """
     s = uow.session
-    event = undoable_event(s, event_id)
+    event = undoable_event(s, event_id, coder_id=uow.coder_id(), theirs=theirs)
     changes = revert(s, event)
     undo = uow.log(
         "undo",

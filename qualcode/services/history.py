@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from qualcode.db.models import Base, Event
+from qualcode.db.models import Base, Coder, Event
 from qualcode.domain.errors import ConflictError, NotFoundError
 
 Image = dict[str, Any]
@@ -230,18 +230,26 @@ def revert(session: Session, event: Event) -> dict[str, Any]:
     return tracker.changes()
 
 
-def undoable_event(session: Session, event_id: int | None) -> Event:
-    """The event to undo: ``event_id``, or the newest one not yet undone."""
+def undoable_event(
+    session: Session, event_id: int | None, *, coder_id: int | None = None, theirs: str | None = None
+) -> Event:
+    """The event to undo: ``event_id``, or the newest one not yet undone made by ``coder_id``.
+
+    With several coders in one study, ``undo`` takes back your own change, never the newest of
+    anyone's. ``event_id`` may name another coder's event only when ``theirs`` names that coder
+    (the confirmation); otherwise ConflictError says whose change it is.
+    """
     if event_id is None:
-        event = session.scalar(
+        query = (
             select(Event)
             .where(Event.undone_by_id.is_(None), Event.undoes_id.is_(None))
             .where(Event.action.not_in(["study.create"]))
-            .order_by(Event.id.desc())
-            .limit(1)
         )
+        if coder_id is not None:
+            query = query.where(Event.coder_id == coder_id)
+        event = session.scalar(query.order_by(Event.id.desc()).limit(1))
         if event is None:
-            raise NotFoundError("nothing to undo")
+            raise NotFoundError("nothing of yours to undo" if coder_id is not None else "nothing to undo")
         return event
     event = session.get(Event, event_id)
     if event is None:
@@ -250,4 +258,14 @@ def undoable_event(session: Session, event_id: int | None) -> Event:
         raise ConflictError(f"event {event_id} was already undone by event {event.undone_by_id}")
     if event.undoes_id is not None:
         raise ConflictError(f"event {event_id} is itself an undo; it cannot be undone")
+    if coder_id is not None and event.coder_id != coder_id:
+        owner = (
+            session.scalar(select(Coder.name).where(Coder.id == event.coder_id)) if event.coder_id else None
+        )
+        owner = owner or "no coder"
+        if theirs is None or theirs.strip() != owner:
+            raise ConflictError(
+                f"event {event_id} is {owner}'s change ({event.action}), not yours; to undo it "
+                f"anyway, name its coder: undo {event_id} --theirs {owner!r}"
+            )
     return event

@@ -15,13 +15,14 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from qualcode.db.damage import damaged_error, describe, is_damage, mark_damaged, refuse_writes_if_marked
 from qualcode.db.models import Coder, Event
 from qualcode.db.schema import OpenedStudy
 from qualcode.domain.errors import QualcodeError
@@ -93,17 +94,42 @@ class UnitOfWork:
 
 
 @contextmanager
-def unit_of_work(study: OpenedStudy, *, coder: str | None = None, write: bool = True) -> Iterator[UnitOfWork]:
-    """One transaction. Database refusals become QualcodeError with a plain message."""
-    connection = study.engine.connect().execution_options(qualcode_write=write)
+def unit_of_work(
+    study: OpenedStudy, *, coder: str | None = None, write: bool = True, blind: bool = False
+) -> Iterator[UnitOfWork]:
+    """One transaction. Database refusals become QualcodeError with a plain message.
+
+    ``blind`` (a read unit only): every query sees this coder's codings, segments, coding memos
+    and events alone (``qualcode.services.blind``).
+    """
+    location = study.location
+    if write:
+        refuse_writes_if_marked(location.path, location.display)
+    try:
+        connection = study.engine.connect().execution_options(qualcode_write=write)
+    except DBAPIError as exc:
+        if is_damage(exc):
+            mark_damaged(location.path, describe(exc))
+            raise damaged_error(location.display, describe(exc)) from exc
+        raise
     session = Session(bind=connection, expire_on_commit=False, autoflush=True)
     uow = UnitOfWork(study, session, coder or default_coder_name())
     try:
+        if blind and not write:
+            from qualcode.services.blind import restrict_to_coder
+
+            restrict_to_coder(session, uow.coder_name)
         yield uow
-    except IntegrityError as exc:
-        session.rollback()
-        detail = str(exc.orig).strip().splitlines()[0]
-        raise QualcodeError(f"the study refused the change: {detail}", source=study.location.display) from exc
+    except DBAPIError as exc:
+        with suppress(DBAPIError):  # a damaged file may refuse the rollback too
+            session.rollback()
+        if is_damage(exc):
+            mark_damaged(location.path, describe(exc))
+            raise damaged_error(location.display, describe(exc)) from exc
+        if isinstance(exc, IntegrityError):
+            detail = str(exc.orig).strip().splitlines()[0]
+            raise QualcodeError(f"the study refused the change: {detail}", source=location.display) from exc
+        raise
     except BaseException:
         session.rollback()
         raise

@@ -50,7 +50,7 @@ class Backend:
             kwargs.setdefault("blind", self.blind)
         elif self.blind and "only_coder" in takes:
             kwargs.setdefault("only_coder", self.coder)
-        with unit_of_work(self.study, coder=self.coder, write=False) as uow:
+        with unit_of_work(self.study, coder=self.coder, write=False, blind=self.blind) as uow:
             return service(uow, *args, **kwargs)
 
     def write(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
