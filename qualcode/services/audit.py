@@ -74,6 +74,15 @@ def _text_columns(table: Table) -> list[str]:
     return [c.name for c in table.columns if isinstance(c.type, String | Text | JSON)]
 
 
+def _selectable(table: Table, names: list[str]) -> list[Any]:
+    """The columns as the mapped class's attributes where there is one, so that a blind unit of
+    work's criteria (``qualcode.services.blind``) apply to the audit too."""
+    mapper = next((m for m in Base.registry.mappers if m.local_table is table), None)
+    if mapper is None:
+        return [table.c[n] for n in names]
+    return [getattr(mapper.class_, mapper.get_property_by_column(table.c[n]).key) for n in names]
+
+
 def audit_study(uow: UnitOfWork, find: Callable[[str], Sequence[NameMatch]]) -> list[AuditHit]:
     """Every listed name still in the study, in any table's text or JSON column, with its place.
 
@@ -87,7 +96,8 @@ def audit_study(uow: UnitOfWork, find: Callable[[str], Sequence[NameMatch]]) -> 
         if not columns or "id" not in table.c:
             continue
         label_column = _ROW_NAMES.get(table.name)
-        query = select(table.c.id, *(table.c[c] for c in columns)).order_by(table.c.id)
+        id_column, *text_columns = _selectable(table, ["id", *columns])
+        query = select(id_column, *text_columns).order_by(id_column)
         for row in s.execute(query.execution_options(yield_per=500)):
             values = dict(zip(columns, row[1:], strict=True))
             label = values.get(label_column) if label_column else None

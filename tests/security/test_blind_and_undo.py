@@ -42,6 +42,11 @@ def test_blind_log_and_listings_show_only_your_own(empty_study: str, tmp_path: P
     assert [s["text"] for s in segments] == [DANA_QUOTE]
     for args in (("report", "matrix"), ("report", "cite", "Open region"), ("documents", "list")):
         assert AIGERIM_QUOTE not in _blind(empty_study, *args), args
+    key = tmp_path / "key.csv"
+    key.write_text("real,pseudonym\nРегион,Place A\n", encoding="utf-8")
+    audit = run_cli("--blind", "audit", "--names", str(key), "--json", db=empty_study, coder="dana")
+    assert audit.exit_code == 1  # the name is in the document every coder reads
+    assert not [h for h in audit.json()["hits"] if h["where"].startswith(("segment", "event"))]
     # without --blind the other coder's work is there (the test can fail)
     assert AIGERIM_QUOTE in run_cli("segments", db=empty_study, coder="dana").stdout
 
