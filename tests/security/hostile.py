@@ -68,6 +68,14 @@ def zeros_qdpx(path: Path, size: int = 1 << 30) -> Path:
     return path
 
 
+def zeros_xlsx(path: Path, size: int = 1 << 30) -> Path:
+    """An .xlsx whose one worksheet inflates to ``size`` bytes of "0"."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        zf.writestr("[Content_Types].xml", _DOCX_TYPES)
+        _zeros_member(zf, "xl/worksheets/sheet1.xml", size)
+    return path
+
+
 def billion_laughs_qdc(path: Path) -> Path:
     """A codebook whose entities would expand to gigabytes of "lol"."""
     lines = ['<?xml version="1.0"?>', "<!DOCTYPE CodeBook [", ' <!ENTITY lol "lol">']

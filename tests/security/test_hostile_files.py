@@ -49,6 +49,7 @@ def hostile_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     hostile.spaces_odt(folder / "spaces.odt")
     hostile.zeros_docx(folder / "zeros.docx")
     hostile.zeros_qdpx(folder / "zeros.qdpx")
+    hostile.zeros_xlsx(folder / "zeros.xlsx")
     return folder
 
 
@@ -83,7 +84,17 @@ def test_a_hostile_qdpx_is_refused_with_little_memory(hostile_dir: Path, tmp_pat
     assert peak < PEAK_LIMIT_MB, f"peak {peak:.0f} MB"
 
 
-@pytest.mark.parametrize("name", ["zeros.docx", "zeros.qdpx", "spaces.odt"])
+def test_a_hostile_participant_list_is_refused_with_little_memory(
+    hostile_dir: Path, sqlite_study: str
+) -> None:
+    path = hostile_dir / "zeros.xlsx"
+    code, peak, err = _measured("--db", sqlite_study, "participants", "import", str(path))
+    assert code == 2, err
+    assert str(path) in err
+    assert peak < PEAK_LIMIT_MB, f"peak {peak:.0f} MB"
+
+
+@pytest.mark.parametrize("name", ["zeros.docx", "zeros.qdpx", "spaces.odt", "zeros.xlsx"])
 def test_audit_of_a_hostile_file_is_refused_with_little_memory(
     hostile_dir: Path, sqlite_study: str, tmp_path: Path, name: str
 ) -> None:

@@ -185,12 +185,22 @@ def test_the_audit_sees_the_log_coders_memos_and_attributes(empty_study: str, tm
         run_cli("participants", "add", "Expert B", "--attr", "referred by=Сапарова", db=empty_study).exit_code
         == 0
     )
+    replied = tmp_path / "replied.docx"
+    build_docx(
+        replied,
+        Docx(
+            body=["Рынок {s:1}труда растёт{e:1}."],
+            comments=[Comment("1", "Labour market"), Comment("2", "Ask Ivanov about it", parent="1")],
+        ),
+    )
+    assert run_cli("import", str(replied), db=empty_study).exit_code == 0
     code, report = _audit(empty_study, key)
     assert code == 1
     places = " | ".join(h["where"] for h in report["hits"])
     assert "event " in places  # the rename's before image (and the coding's log entry)
     assert "coder " in places  # the coder's name
     assert "participant 'Expert B' (attributes)" in places
+    assert "memo 1" in places  # the reply, kept as a memo
 
 
 def test_the_audit_reads_every_entry_of_an_archive(tmp_path: Path, empty_study: str) -> None:
