@@ -215,6 +215,11 @@ class _VisibleStream(io.TextIOBase):
     def encoding(self) -> str:  # type: ignore[override]
         return self.inner.encoding
 
+    @property
+    def buffer(self) -> Any:
+        """The raw byte stream, for bytes written on purpose (they are not text to escape)."""
+        return self.inner.buffer
+
 
 def _show_controls_escaped() -> Callable[[], None]:
     """Wrap stdout and stderr when they are terminals; returns what puts them back."""
