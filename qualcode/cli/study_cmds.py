@@ -159,10 +159,19 @@ def db_check(app: AppContext, as_json: bool) -> None:
     Example:
       qualcode --db thesis.qualcode db check
     """
-    from qualcode.services.admin import check_study
+    from qualcode.db.damage import DamagedStudyError
+    from qualcode.services.admin import check_sqlite_file, check_study
 
-    with app.uow(write=False) as uow:
-        report = check_study(uow)
+    try:
+        with app.uow(write=False) as uow:
+            report = check_study(uow)
+    except DamagedStudyError:
+        from qualcode.db.engine import locate
+
+        path = locate(app.db or "").path
+        if path is None:
+            raise
+        report = check_sqlite_file(path)  # too damaged to open as a study: check the file itself
     if as_json:
         emit_json(report)
     else:

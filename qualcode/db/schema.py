@@ -55,7 +55,12 @@ def current_revision(connection: Connection) -> str | None:
 
 
 def _friendly_db_error(location: StudyLocation, exc: Exception) -> QualcodeError:
+    from qualcode.db.damage import damaged_error, describe, is_damage, mark_damaged
+
     detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    if is_damage(exc) and "not a database" not in detail:
+        mark_damaged(location.path, describe(exc))
+        return damaged_error(location.display, describe(exc))
     if "file is not a database" in detail or "not a database" in detail:
         return QualcodeError("not a qualcode study (not a SQLite database)", source=location.display)
     return QualcodeError(f"cannot open the study: {detail}", source=location.display)

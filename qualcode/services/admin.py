@@ -160,6 +160,53 @@ def check_study(uow: UnitOfWork) -> CheckReport:
     return report
 
 
+def check_sqlite_file(path: Path) -> CheckReport:
+    """The checks a study too damaged to open still allows, on the file itself (read-only):
+    SQLite's integrity and foreign-key checks and a read of every row of every table. Problems
+    name tables, rowids and pages, never the text."""
+    report = CheckReport()
+    report.problems.append("the study cannot be opened (its schema version cannot be read)")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        report.problems.append(f"the file cannot be opened as SQLite ({exc})")
+        return report
+    conn.text_factory = bytes  # a damaged text must not be decoded, let alone printed
+    try:
+        for what, pragma in (
+            ("integrity", "PRAGMA integrity_check(100000)"),
+            ("foreign key", "PRAGMA foreign_key_check"),
+        ):
+            try:
+                rows = conn.execute(pragma).fetchall()
+            except sqlite3.Error as exc:
+                report.problems.append(f"{what} check: cannot be run ({exc})")
+                continue
+            texts = [
+                " ".join(str(v.decode("utf-8", "replace") if isinstance(v, bytes) else v) for v in r)
+                for r in rows
+            ]
+            if texts and texts != ["ok"]:
+                report.problems.extend(f"{what}: {visible(t, keep_newlines=False)}" for t in texts)
+        try:
+            tables = [
+                r[0].decode() for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            ]
+        except sqlite3.Error as exc:
+            report.problems.append(f"the list of tables cannot be read ({exc})")
+            tables = []
+        for table in tables:
+            quoted = '"' + table.replace('"', '""') + '"'
+            try:
+                for _ in conn.execute(f"SELECT * FROM {quoted}"):
+                    pass
+            except sqlite3.Error as exc:
+                report.problems.append(f"table {table}: cannot be read whole ({exc})")
+    finally:
+        conn.close()
+    return report
+
+
 @contextmanager
 def private_umask() -> Iterator[None]:
     """Files (and SQLite's journals) created in this block are readable by the owner only from

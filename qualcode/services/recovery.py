@@ -54,6 +54,7 @@ def recover_sqlite(source: Path, out: Path) -> Recovery:
         if result is None:
             result = _row_by_row(source, tmp, why=why)
         _rebuild_search(tmp)
+        _stamp_schema(tmp, result)
         result.rows = _row_counts(tmp)
     return result
 
@@ -170,6 +171,24 @@ def _step_past_damage(src: sqlite3.Connection, select_from: str, last: int) -> t
             continue
         return tuple(rows[0]) if rows else None
     return None
+
+
+def _stamp_schema(tmp: Path, result: Recovery) -> None:
+    """A study whose schema version row was lost is stamped with this qualcode's: a SQLite
+    study is brought up to date whenever it is opened, so the damaged one was at this version."""
+    from qualcode.db.schema import HEAD_REVISION
+
+    conn = sqlite3.connect(tmp)
+    try:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)"
+        )
+        if conn.execute("SELECT COUNT(*) FROM alembic_version").fetchone()[0] == 0:
+            conn.execute("INSERT INTO alembic_version (version_num) VALUES (?)", (HEAD_REVISION,))
+            result.lost.append(f"the schema version was lost; the study is stamped {HEAD_REVISION}")
+        conn.commit()
+    finally:
+        conn.close()
 
 
 def _rebuild_search(tmp: Path) -> None:

@@ -89,6 +89,29 @@ def test_a_damaged_study_is_refused_for_writing_and_diagnosed(tmp_path: Path, ho
     assert run_cli("participants", "add", "Expert Z", db=str(out)).exit_code == 0
 
 
+def test_a_study_too_damaged_to_open_is_still_diagnosed_and_recovered(tmp_path: Path) -> None:
+    """The page holding the schema version is damaged: opening fails, yet db check lists the
+    problems and db recover saves the rest into a study that opens."""
+    import sqlite3
+
+    db = _study_with_text(tmp_path)
+    conn = sqlite3.connect(db)
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'alembic_version'").fetchone()[0]
+    conn.close()
+    data = bytearray(db.read_bytes())
+    data[(root - 1) * PAGE : (root - 1) * PAGE + 16] = b"\x42" * 16
+    db.write_bytes(bytes(data))
+    met = run_cli("documents", "list", db=str(db))
+    assert met.exit_code == 2 and "db check" in met.stderr
+    check = run_cli("db", "check", db=str(db))
+    assert check.exit_code == 2 and "PROBLEM" in check.stdout
+    _no_text(check.stdout + check.stderr)
+    out = tmp_path / "recovered.qualcode"
+    assert run_cli("db", "recover", str(out), db=str(db)).exit_code == 0
+    assert run_cli("db", "check", db=str(out)).exit_code == 0
+    assert "second" in run_cli("documents", "list", db=str(out)).stdout
+
+
 def test_a_repaired_study_takes_writes_again(tmp_path: Path) -> None:
     db = _study_with_text(tmp_path)
     good = tmp_path / "good.qualcode"
