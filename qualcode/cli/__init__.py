@@ -244,6 +244,7 @@ def _register() -> None:
         coding_cmds,
         consolidate_cmds,
         import_cmds,
+        integrity_cmds,
         records,
         report_cmds,
         study_cmds,
@@ -260,6 +261,7 @@ def _register() -> None:
         report_cmds,
         team_cmds,
         tui_cmds,
+        integrity_cmds,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)

@@ -1,0 +1,99 @@
+"""Research integrity: check a manuscript against the data."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from qualcode.cli import AppContext, emit_json
+from qualcode.domain.errors import QualcodeError
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+@click.command("check-manuscript")
+@click.argument("manuscript", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "docx"]),
+    default="text",
+    show_default=True,
+    help="docx: also write a copy of the .docx manuscript with a Word comment on each finding (-o).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where the annotated copy goes.",
+)
+@pass_app
+def check_manuscript_cmd(
+    app: AppContext, manuscript: Path, as_json: bool, fmt: str, out: Path | None
+) -> None:
+    """Check the findings as written against the study; exit 1 if anything disagrees.
+
+    Per paragraph (numbered from 1 over non-empty body paragraphs, headings included):
+    citations such as "six Experts¹" (footnote "Experts (A,B,C,D,E,F)"), "Experts (C) and
+    (D)", "Experts (C), (D), and (E)", "Expert (H)" -- the number word agrees with the
+    identifiers and each is a participant; quotations («…», "…", '…') attributed to a
+    participant are in that participant's documents (ellipses, quote marks and spacing may
+    differ), else flagged as misattributed or not found; claims anchored to a code (a Word
+    comment naming it, or [code: NAME] after the claim in .md/.txt) cite exactly that code's
+    participants after merges.
+
+    \b
+    Examples:
+      qualcode check-manuscript thesis.docx
+      qualcode check-manuscript chapter4.md --json
+      qualcode check-manuscript thesis.docx --format docx -o thesis-checked.docx
+    """
+    from qualcode.io.manuscript import Note, read_manuscript, write_annotated_docx
+    from qualcode.services.manuscript import check_manuscript
+
+    if fmt == "docx":
+        if manuscript.suffix.lower() != ".docx":
+            raise QualcodeError("--format docx annotates a .docx manuscript", source=str(manuscript))
+        if out is None:
+            raise QualcodeError("--format docx needs -o OUT.docx")
+        if out.suffix.lower() != ".docx":
+            raise QualcodeError("the annotated copy is a .docx", source=str(out))
+        if out.resolve() == manuscript.resolve():
+            raise QualcodeError("-o must not overwrite the manuscript itself", source=str(out))
+    parsed = read_manuscript(manuscript)
+    with app.uow(write=False) as uow:
+        report = check_manuscript(uow, parsed.paragraphs, str(manuscript))
+    written = 0
+    if fmt == "docx" and out is not None:
+        notes = [
+            Note(f.paragraph, f.start, f.end, f"qualcode ({f.kind}): {f.message}") for f in report.findings
+        ]
+        written = write_annotated_docx(manuscript, out, notes)
+    if as_json:
+        emit_json(report)
+    else:
+        for f in report.findings:
+            click.echo(f"¶{f.paragraph}: {f.kind}: {f.message}")
+        paragraphs = sorted({f.paragraph for f in report.findings})
+        summary = (
+            f"{manuscript}: checked {report.citations} citations, {report.quotes} quotations and "
+            f"{report.claims} anchored claims in {len(parsed.paragraphs)} paragraphs; "
+        )
+        if report.findings:
+            summary += (
+                f"{len(report.findings)} disagreement(s) in paragraph(s) {', '.join(map(str, paragraphs))}"
+            )
+        else:
+            summary += "everything agrees with the data"
+        click.echo(summary)
+        if fmt == "docx":
+            click.echo(f"wrote {out} with {written} comment(s)")
+    if report.findings:
+        sys.exit(1)
+
+
+COMMANDS = [check_manuscript_cmd]

@@ -1,0 +1,288 @@
+"""Reading a findings chapter as written: its citations, quotations and code-anchored claims.
+
+Pure rules, no database. The forms are the ones a thesis's findings use (chapter 4 of the seed
+thesis): "six Experts¹" with the footnote "Experts (A,B,C,D,E,F)", "Experts (C) and (D)",
+"Experts (C), (D), and (E)", "Expert (H)", "Both Experts (F) and (H)"; a quotation in «…», “…”,
+"…", ‘…’ or '…' attributed to the participant cited in the same sentence; a claim anchored to a
+code by a Word comment naming it or by ``[code: NAME]`` after it.
+
+A manuscript reaches this module as paragraphs whose footnote references are written inline as
+``[^KEY]`` (Markdown's footnote syntax) with the footnote texts beside them; the readers in
+``qualcode.io.manuscript`` turn .docx footnotes and superscript digits into that form.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from qualcode.domain.citations import number_in_words
+
+# "one" .. "twenty" and their numerals; "both" is two. "all" is every participant of the noun.
+_NUMBER_WORDS = {number_in_words(n): n for n in range(1, 21)} | {"both": 2}
+_ALL = "all"
+_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
+CODE_MARKER = re.compile(r"\[code:\s*([^\]]+?)\s*\]", re.IGNORECASE)
+# One identifier inside a citation's brackets: a letter or two ("A", "AA") or a number ("12").
+_IDENT = r"(?-i:[A-Z]{1,2}|\d{1,4})"
+_BRACKET = rf"\(\s*{_IDENT}(?:\s*[,;]\s*{_IDENT})*\s*\)"
+_BRACKETS = rf"{_BRACKET}(?:\s*,?\s*(?:and|&)\s+{_BRACKET}|\s*,\s*{_BRACKET})*"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A claim the author tied to code(s): ``[start, end)`` in its paragraph's text."""
+
+    codes: tuple[str, ...]
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One body paragraph: ``number`` counts non-empty body paragraphs from 1 (headings too);
+    ``footnotes`` maps each ``[^KEY]`` in ``text`` to the footnote's text."""
+
+    number: int
+    text: str
+    footnotes: Mapping[str, str] = field(default_factory=dict)
+    anchors: tuple[Anchor, ...] = ()
+
+
+@dataclass(frozen=True)
+class CitedGroup:
+    """A citation as written: ``noun`` singular ("Expert"), ``idents`` in the order written.
+
+    ``stated`` is the number the text states ("six" -> 6, "both" -> 2), ``None`` when it
+    states none; ``every`` when it says "all Experts". ``footnote`` holds the key when the
+    identifiers came from a footnote.
+    """
+
+    start: int
+    end: int
+    text: str
+    noun: str
+    plural: bool
+    idents: tuple[str, ...]
+    stated: int | None
+    stated_text: str
+    every: bool = False
+    footnote: str | None = None
+
+
+@dataclass(frozen=True)
+class Quotation:
+    """A direct quotation: ``text`` is what stands between the marks, ``[start, end)`` the
+    marks included."""
+
+    start: int
+    end: int
+    text: str
+
+
+def plural_of(noun: str) -> str:
+    """The plural the citations write ("Expert" -> "Experts", "Witness" -> "Witnesses")."""
+    if noun.endswith(("s", "x", "ch", "sh")):
+        return noun + "es"
+    return noun + "s"
+
+
+def citation_pattern(nouns: Iterable[str]) -> re.Pattern[str] | None:
+    """The citation regex for these group nouns (singular, as in the labels), None for none."""
+    forms: list[str] = []
+    for noun in sorted(set(nouns), key=len, reverse=True):
+        if noun:
+            forms += [re.escape(plural_of(noun)), re.escape(noun)]
+    if not forms:
+        return None
+    numbers = "|".join(sorted([*_NUMBER_WORDS, _ALL], key=len, reverse=True))
+    return re.compile(
+        rf"(?:\b(?P<num>{numbers}|\d{{1,3}})\s+)?"
+        rf"\b(?P<noun>{'|'.join(forms)})(?=[^\w]|[{SUPERSCRIPT_DIGITS}]|$)"
+        rf"(?P<mark>\s?\[\^[^\]\s]+\]|[{SUPERSCRIPT_DIGITS}]+)?"
+        rf"(?:\s*(?P<brackets>{_BRACKETS}))?",
+        re.IGNORECASE,
+    )
+
+
+def _idents(brackets: str) -> tuple[str, ...]:
+    return tuple(re.findall(_IDENT, brackets))
+
+
+def find_citations(
+    text: str, pattern: re.Pattern[str] | None, footnotes: Mapping[str, str], nouns: Iterable[str]
+) -> list[CitedGroup]:
+    """Every citation in ``text``: with its identifiers from brackets or from its footnote."""
+    if pattern is None:
+        return []
+    singular = {n.casefold(): n for n in nouns if n} | {plural_of(n).casefold(): n for n in nouns if n}
+    out: list[CitedGroup] = []
+    for m in pattern.finditer(text):
+        written = m.group("noun")
+        noun = singular[written.casefold()]
+        if written[0].islower():  # "expert" in running text is a word, not a participant label
+            continue
+        idents = _idents(m.group("brackets") or "")
+        key: str | None = None
+        mark = (m.group("mark") or "").strip()
+        if mark and not idents:
+            key = mark[2:-1] if mark.startswith("[^") else mark.translate(_SUPERSCRIPT)
+            note = footnotes.get(key, "")
+            for inner in find_citations(note, pattern, {}, nouns):
+                idents += tuple(i for i in inner.idents if i not in idents)
+        num = (m.group("num") or "").casefold()
+        stated: int | None
+        if num.isdigit():
+            stated = int(num)
+        else:
+            stated = _NUMBER_WORDS.get(num)
+        plural = written.casefold() != noun.casefold()
+        if not idents and stated is None and num != _ALL and not plural:
+            continue  # "Expert" on its own names nobody
+        out.append(
+            CitedGroup(
+                m.start(),
+                m.end(),
+                m.group(0),
+                noun,
+                plural,
+                idents,
+                stated,
+                m.group("num") or "",
+                every=num == _ALL,
+                footnote=key,
+            )
+        )
+    return out
+
+
+# Opening mark -> its closing marks. Straight quotes open after a space or a bracket and close
+# before a space or punctuation, so that apostrophes ("Kazakhstan's") are not taken for quotes.
+_PAIRS = {"«": "»", "“": "”„", "„": "“”", '"': '"', "‘": "’", "'": "'"}
+_STRAIGHT = {'"', "'"}
+
+
+def find_quotations(text: str, *, min_words: int = 2) -> list[Quotation]:
+    """The outermost quotations of ``text`` with at least ``min_words`` words (one-word quotes
+    are terms, not testimony)."""
+    out: list[Quotation] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch in _PAIRS and (ch not in _STRAIGHT or i == 0 or not text[i - 1].isalnum()):
+            closers = _PAIRS[ch]
+            j = i + 1
+            while j < n:
+                c = text[j]
+                if (
+                    c in closers
+                    and (c not in _STRAIGHT or j + 1 == n or not text[j + 1].isalnum())
+                    and (c not in _STRAIGHT or not text[j - 1].isspace())
+                ):
+                    break
+                if c == "\n" and ch in _STRAIGHT:
+                    j = n
+                    break
+                j += 1
+            if j < n:
+                inner = text[i + 1 : j]
+                if len(inner.split()) >= min_words:
+                    out.append(Quotation(i, j + 1, inner))
+                    i = j + 1
+                    continue
+        i += 1
+    return out
+
+
+_SENTENCE_END = re.compile(r"[.!?][\"”»’']?(?=\s|$)")
+
+
+def sentence_bounds(text: str, quotes: Iterable[Quotation]) -> list[tuple[int, int]]:
+    """Sentences as ``[start, end)`` spans; full stops inside quotations do not end one, except
+    the quotation's last (``… the words "purchase and sale." The problem …``)."""
+    masked = list(text)
+    for q in quotes:
+        for k in range(q.start, q.end - 2):
+            masked[k] = "x"
+    flat = "".join(masked)
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(flat):
+        # "Dr." / "e.g." / "(See. Appendix A)" are not sentence ends when lower case follows.
+        rest = flat[m.end() :].lstrip()
+        if rest and rest[0].islower():
+            continue
+        bounds.append((start, m.end()))
+        start = m.end()
+    if start < len(text):
+        bounds.append((start, len(text)))
+    return bounds
+
+
+def nearest_in_sentence(
+    start: int, end: int, citations: Iterable[CitedGroup], sentences: list[tuple[int, int]]
+) -> CitedGroup | None:
+    """The citation of the same sentence nearest to ``[start, end)``, one that overlaps first."""
+    lo, hi = next(((a, b) for a, b in sentences if a <= start < b), (start, end))
+    best: tuple[int, CitedGroup] | None = None
+    for c in citations:
+        if c.end <= lo or c.start >= hi:
+            continue
+        if c.start < end and start < c.end:
+            distance = 0
+        else:
+            distance = start - c.end if c.end <= start else c.start - end
+        if best is None or distance < best[0]:
+            best = (distance, c)
+    return best[1] if best else None
+
+
+# Characters a quotation may print differently from the notes: curly and angle quotes,
+# dashes, non-breaking spaces. Each maps to one character, so offsets are kept.
+_FOLD = str.maketrans(
+    {
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "«": '"',
+        "»": '"',
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "`": "'",
+        "–": "-",
+        "—": "-",
+        "‑": "-",
+        "\u00a0": " ",
+        "\u202f": " ",
+    }
+)
+_ELLIPSIS = re.compile(r"\s*(?:\[\s*(?:\.\s*){3}\]|\[\s*…\s*\]|\(\s*(?:\.\s*){3}\)|\.{3,}|…)\s*")
+
+
+def fold_quotes(text: str) -> str:
+    """``text`` with quote marks, dashes and no-break spaces made plain; same length."""
+    return text.translate(_FOLD)
+
+
+def quotation_pattern(quote: str) -> re.Pattern[str] | None:
+    """A regex that finds ``quote`` in folded notes: exact words in order, any whitespace
+    between them, an ellipsis ("...", "…", "[...]") standing for up to 2,000 left-out
+    characters, and the first letter of each piece in either case (quotes start mid-sentence).
+    None when nothing but ellipses is quoted."""
+    pieces = [p.strip() for p in _ELLIPSIS.split(fold_quotes(quote))]
+    pieces = [p.strip(" ,;").rstrip(".") for p in pieces if p.strip(" ,;.")]
+    if not pieces:
+        return None
+    parts = []
+    for piece in pieces:
+        words = piece.split()
+        escaped = [re.escape(w) for w in words]
+        if words[0][0].isalpha():
+            escaped[0] = f"(?i:{re.escape(words[0][0])})" + re.escape(words[0][1:])
+        parts.append(r"\s+".join(escaped))
+    return re.compile(r"[\s\S]{0,2000}?".join(parts))
