@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from qualcode.cli import AppContext, emit_json
+from qualcode.cli.records import participants
 from qualcode.domain.errors import QualcodeError
 
 pass_app = click.make_pass_decorator(AppContext)
@@ -97,3 +98,70 @@ def check_manuscript_cmd(
 
 
 COMMANDS = [check_manuscript_cmd]
+
+
+@participants.command("withdraw")
+@click.argument("label")
+@click.option(
+    "--reason", required=True, help="Why (kept in the log): e.g. 'consent withdrawn by email 3 June'."
+)
+@click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+@pass_app
+def participants_withdraw(app: AppContext, label: str, reason: str, dry_run: bool, as_json: bool) -> None:
+    """Remove a participant who withdrew consent, and every trace of their interview.
+
+    Deletes LABEL, their documents, excerpts, codings and memos, and codes only they gave, in
+    one event that keeps no interview text and cannot be undone. Reports the codings and
+    documents removed, codes whose counts fall or that vanish, citation strings that change,
+    Appendix B example quotes that must be replaced (and the replacement picked), and the
+    funnel before and after. Afterwards the study file is rewritten so that the deleted text is
+    not left in free pages or the WAL; earlier backups still hold it.
+
+    \b
+    Examples:
+      qualcode participants withdraw "Expert C" --reason "consent withdrawn 3 June" --dry-run
+      qualcode participants withdraw "Expert C" --reason "consent withdrawn 3 June"
+    """
+    from qualcode.services.withdraw import purge_freed_space, withdraw_participant
+
+    report = app.write(withdraw_participant, label, reason=reason, dry_run=dry_run)
+    if not dry_run:
+        purge_freed_space(app.study().engine)
+    if as_json:
+        emit_json(report)
+        return
+    would = "would be" if dry_run else "were"
+    click.echo(
+        f"{report.participant}: {len(report.documents)} document(s), {report.segments} excerpt(s), "
+        f"{report.codings} coding(s) and {report.memos} memo(s) {would} removed"
+    )
+    for title in report.documents:
+        click.echo(f"  document: {title}")
+    for c in report.codes_falling:
+        click.echo(f"  count falls: {c.code}: {c.before} -> {c.after}")
+    for name in report.codes_vanishing:
+        click.echo(f"  code vanishes: {name}")
+    for cited in report.citations:
+        click.echo(f"  citation: {cited.code}: {cited.before!r} -> {cited.after or '(nobody)'!r}")
+    for e in report.examples:
+        if e.replacement_text is None:
+            click.echo(f"  example quote: {e.code}: removed with the code")
+        else:
+            who = e.replacement_participant or e.replacement_document
+            click.echo(
+                f"  example quote: {e.code}: replaced by segment {e.replacement_segment_id} "
+                f"({who}): {e.replacement_text!r}"
+            )
+    b, a = report.funnel_before, report.funnel_after
+    click.echo(
+        f"  funnel: {b.applications} -> {a.applications} code applications, {b.unique_codes} -> "
+        f"{a.unique_codes} unique codes, {b.kept_codes} -> {a.kept_codes} kept, "
+        f"{b.excluded_codes} -> {a.excluded_codes} excluded"
+    )
+    if dry_run:
+        click.echo("dry run: nothing changed")
+    else:
+        click.echo(
+            f"event {report.event_id}: withdrawal logged (the reason, no interview text); it cannot be undone"
+        )

@@ -28,6 +28,8 @@ from qualcode.domain.errors import ConflictError, NotFoundError
 
 Image = dict[str, Any]
 _CHUNK = 500
+# Events whose data is gone for good (a withdrawn participant's interview): never undone.
+IRREVERSIBLE = {"participants.withdraw": "a withdrawal deletes the participant's data for good"}
 
 
 def _table(model_or_table: Any) -> Table:
@@ -250,7 +252,7 @@ def undoable_event(
         event = session.scalar(query.order_by(Event.id.desc()).limit(1))
         if event is None:
             raise NotFoundError("nothing of yours to undo" if coder_id is not None else "nothing to undo")
-        return event
+        return _reversible(event)
     event = session.get(Event, event_id)
     if event is None:
         raise NotFoundError(f"no event {event_id} in the log (see qualcode log)")
@@ -268,4 +270,13 @@ def undoable_event(
                 f"event {event_id} is {owner}'s change ({event.action}), not yours; to undo it "
                 f"anyway, name its coder: undo {event_id} --theirs {owner!r}"
             )
+    return _reversible(event)
+
+
+def _reversible(event: Event) -> Event:
+    why = IRREVERSIBLE.get(event.action)
+    if why:
+        raise ConflictError(
+            f"event {event.id} ({event.action}) cannot be undone: {why}; restore a backup instead"
+        )
     return event

@@ -1,0 +1,304 @@
+"""``qualcode participants withdraw``: a participant withdraws consent; their data goes.
+
+One transaction deletes the participant, their documents, segments, codings and memos, and
+the codes that only they gave; it strips their rows from the before/after images of earlier
+events (so undo of an old event cannot bring them back) and logs one event that keeps no
+interview text and cannot be undone. The report is the difference between the reports read
+before and after the deletion inside that transaction (the codebook with its counts, citations
+and example quotes, and the funnel); ``dry_run`` rolls the same transaction back, so the
+dry-run report is what the real run changes.
+
+Deleted bytes: on SQLite the transaction runs with ``PRAGMA secure_delete`` (freed pages are
+zeroed), the full-text index is optimised (its old segments rewritten), then the file is
+vacuumed and the WAL checkpointed and truncated. On PostgreSQL the touched tables get
+``VACUUM FULL`` (the server's own WAL archive and backups are the administrator's to purge).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select, text, update
+
+from qualcode.db.models import Code, CodeStatus, Coding, Document, Event, Memo, Participant, Segment
+from qualcode.db.search import SEARCH_TABLE
+from qualcode.domain.citations import cite
+from qualcode.domain.errors import QualcodeError
+from qualcode.domain.labels import natural_key
+from qualcode.domain.reports import CodebookEntry
+from qualcode.services.funnel import study_funnel
+from qualcode.services.lookup import participant_by_label
+from qualcode.services.reports import codebook
+from qualcode.services.uow import UnitOfWork
+
+WITHDRAW = "participants.withdraw"
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class CountChange:
+    code: str
+    before: int
+    after: int  # 0: the code vanishes
+
+
+@dataclass(frozen=True)
+class CitationChange:
+    code: str
+    before: str  # "six Experts (A,B,C,D,E,F)"
+    after: str  # "five Experts (B,C,D,E,F)"; "" when nobody is left
+
+
+@dataclass(frozen=True)
+class ExampleChange:
+    """An Appendix-B example quote that was the participant's, and the one that replaces it."""
+
+    code: str
+    was_marked: bool
+    replacement_participant: str | None
+    replacement_document: str | None
+    replacement_segment_id: int | None
+    replacement_text: str | None  # None: the code vanishes
+
+
+@dataclass(frozen=True)
+class FunnelFigures:
+    applications: int
+    unique_codes: int
+    kept_codes: int
+    excluded_codes: int
+
+
+@dataclass(frozen=True)
+class WithdrawalReport:
+    participant: str
+    reason: str
+    dry_run: bool
+    event_id: int | None
+    documents: tuple[str, ...]  # titles removed
+    segments: int
+    codings: int
+    memos: int
+    codes_falling: tuple[CountChange, ...]  # counts that fall but stay above 0
+    codes_vanishing: tuple[str, ...]
+    citations: tuple[CitationChange, ...]
+    examples: tuple[ExampleChange, ...]
+    funnel_before: FunnelFigures
+    funnel_after: FunnelFigures
+
+
+def _ids(uow: UnitOfWork, query: Any) -> list[int]:
+    return list(uow.session.scalars(query))
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for i in range(0, len(ids), _CHUNK):
+        yield ids[i : i + _CHUNK]
+
+
+def _entries(uow: UnitOfWork) -> dict[str, CodebookEntry]:
+    return {e.code: e for e in codebook(uow, include_excluded=True).entries}
+
+
+def _funnel(uow: UnitOfWork) -> FunnelFigures:
+    f = study_funnel(uow)
+    return FunnelFigures(f.applications, f.unique_codes, f.kept_codes, f.excluded_codes)
+
+
+def _scrub_events(uow: UnitOfWork, gone: dict[str, set[int]]) -> None:
+    """Drop the withdrawn rows from earlier events' images; a merge's ``dropped`` figure loses
+    the folded codings that were the participant's, so the funnel stays true."""
+    s = uow.session
+    for event_id, changes, details in s.execute(select(Event.id, Event.changes, Event.details)).all():
+        rows = (changes or {}).get("rows", [])
+        created = (changes or {}).get("created_ids", {})
+        kept = [r for r in rows if r[1] not in gone.get(r[0], ())]
+        folded = sum(
+            1
+            for r in rows
+            if r[0] == "coding"
+            and r[2] is not None
+            and r[3] is None
+            and r[2].get("segment_id") in gone["segment"]
+        )
+        new_created = {t: [i for i in ids if i not in gone.get(t, ())] for t, ids in created.items()}
+        if len(kept) == len(rows) and new_created == created:
+            continue
+        new_changes = dict(changes)
+        new_changes["rows"] = kept
+        if created:
+            new_changes["created_ids"] = new_created
+        values: dict[str, Any] = {"changes": new_changes}
+        if folded and "dropped" in (details or {}):
+            values["details"] = {**details, "dropped": max(0, int(details["dropped"]) - folded)}
+        s.execute(update(Event).where(Event.id == event_id).values(values))
+
+
+def withdraw_participant(
+    uow: UnitOfWork, label: str, *, reason: str, dry_run: bool = False
+) -> WithdrawalReport:
+    """Remove every trace of one participant's interview data, reporting what changes.
+
+    ``reason`` is required (it goes in the log). Raises NotFoundError for an unknown label.
+    With ``dry_run`` nothing is kept: the same deletion runs and is rolled back."""
+    if not reason.strip():
+        raise QualcodeError("a withdrawal needs --reason (it is kept in the log)")
+    s = uow.session
+    person = participant_by_label(s, label)
+    label = person.label
+    if uow.dialect == "sqlite":
+        s.execute(text("PRAGMA secure_delete = ON"))
+    before = _entries(uow)
+    funnel_before = _funnel(uow)
+    doc_ids = _ids(uow, select(Document.id).where(Document.participant_id == person.id).order_by(Document.id))
+    titles = tuple(s.scalars(select(Document.title).where(Document.id.in_(doc_ids)).order_by(Document.title)))
+    seg_ids: list[int] = []
+    for chunk in _chunks(doc_ids):
+        seg_ids += _ids(uow, select(Segment.id).where(Segment.document_id.in_(chunk)))
+    coding_ids: list[int] = []
+    for chunk in _chunks(seg_ids):
+        coding_ids += _ids(uow, select(Coding.id).where(Coding.segment_id.in_(chunk)))
+    memo_ids = set(_ids(uow, select(Memo.id).where(Memo.participant_id == person.id)))
+    for chunk in _chunks(doc_ids):
+        memo_ids |= set(_ids(uow, select(Memo.id).where(Memo.document_id.in_(chunk))))
+    for chunk in _chunks(coding_ids):
+        memo_ids |= set(_ids(uow, select(Memo.id).where(Memo.coding_id.in_(chunk))))
+    touched_codes: set[int] = set()
+    for chunk in _chunks(coding_ids):
+        touched_codes |= set(_ids(uow, select(Coding.code_id).where(Coding.id.in_(chunk)).distinct()))
+
+    for chunk in _chunks(sorted(memo_ids)):
+        s.execute(delete(Memo).where(Memo.id.in_(chunk)))
+    for chunk in _chunks(seg_ids):
+        s.execute(update(Code).where(Code.example_segment_id.in_(chunk)).values(example_segment_id=None))
+    for chunk in _chunks(coding_ids):
+        s.execute(delete(Coding).where(Coding.id.in_(chunk)))
+    for chunk in _chunks(seg_ids):
+        s.execute(delete(Segment).where(Segment.id.in_(chunk)))
+    for chunk in _chunks(doc_ids):
+        s.execute(delete(Document).where(Document.id.in_(chunk)))
+    s.execute(delete(Participant).where(Participant.id == person.id))
+
+    # Codes only this participant gave go too, with the codes merged into them (their names
+    # were folded from the same words).
+    still = set(_ids(uow, select(Coding.code_id).where(Coding.code_id.in_(touched_codes)).distinct()))
+    vanishing = sorted(touched_codes - still)
+    doomed: list[int] = []
+    frontier = list(vanishing)
+    while frontier:
+        doomed += frontier
+        frontier = _ids(
+            uow,
+            select(Code.id).where(Code.merged_into_id.in_(frontier), Code.status == CodeStatus.MERGED),
+        )
+    vanished_names = tuple(
+        sorted(s.scalars(select(Code.name).where(Code.id.in_(vanishing))), key=natural_key)
+    )
+    for chunk in _chunks(doomed):
+        s.execute(update(Code).where(Code.id.in_(chunk)).values(merged_into_id=None))
+        s.execute(delete(Memo).where(Memo.code_id.in_(chunk)))
+    for chunk in _chunks(doomed):
+        s.execute(delete(Code).where(Code.id.in_(chunk)))
+
+    gone = {
+        "document": set(doc_ids),
+        "segment": set(seg_ids),
+        "coding": set(coding_ids),
+        "memo": memo_ids,
+        "participant": {person.id},
+        "code": set(doomed),
+    }
+    _scrub_events(uow, gone)
+    if uow.dialect == "sqlite":
+        s.execute(text(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES ('optimize')"))
+    s.flush()
+
+    after = _entries(uow)
+    funnel_after = _funnel(uow)
+    falling = tuple(
+        CountChange(name, e.count, after[name].count)
+        for name, e in before.items()
+        if name in after and after[name].count < e.count
+    )
+    citations = tuple(
+        CitationChange(name, cite(e.participants), cite(after[name].participants) if name in after else "")
+        for name, e in before.items()
+        if label in e.participants
+    )
+    examples = []
+    for name, e in before.items():
+        if e.example is None or e.example.participant != label:
+            continue
+        new = after.get(name)
+        q = new.example if new else None
+        examples.append(
+            ExampleChange(
+                name,
+                e.example.marked,
+                q.participant if q else None,
+                q.document if q else None,
+                q.segment_id if q else None,
+                q.text if q else None,
+            )
+        )
+    event_id: int | None = None
+    if not dry_run:
+        event = uow.log(
+            WITHDRAW,
+            f"withdrew {label}: {len(doc_ids)} document(s), {len(coding_ids)} coding(s) removed; "
+            "cannot be undone",
+            details={
+                "participant": label,
+                "reason": reason.strip(),
+                "documents": len(doc_ids),
+                "segments": len(seg_ids),
+                "codings": len(coding_ids),
+                "memos": len(memo_ids),
+                "codes_removed": len(vanishing),
+            },
+        )
+        event_id = event.id
+        uow.commit()
+    else:
+        s.rollback()
+    return WithdrawalReport(
+        label,
+        reason.strip(),
+        dry_run,
+        event_id,
+        titles,
+        len(seg_ids),
+        len(coding_ids),
+        len(memo_ids),
+        tuple(c for c in falling if c.after > 0),
+        vanished_names,
+        citations,
+        tuple(examples),
+        funnel_before,
+        funnel_after,
+    )
+
+
+def purge_freed_space(engine: Any) -> None:
+    """After a withdrawal: rewrite the study so deleted bytes are gone from its files.
+
+    SQLite: VACUUM, then a TRUNCATE checkpoint empties the WAL. PostgreSQL: VACUUM FULL of the
+    tables a withdrawal touches (dead row versions are rewritten away)."""
+    if engine.dialect.name == "sqlite":
+        import sqlite3
+
+        engine.dispose()  # no pooled connection may hold a read snapshot during VACUUM
+        conn = sqlite3.connect(engine.url.database, isolation_level=None)
+        try:
+            conn.execute("PRAGMA secure_delete = ON")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+    elif engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as pg:
+            for table in ("memo", "coding", "segment", "document", "participant", "code", "event"):
+                pg.exec_driver_sql(f'VACUUM FULL "{table}"')
