@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from qualcode.cli import AppContext, emit_json
+from qualcode.cli import AppContext, emit_json, emit_table
 from qualcode.cli.records import participants
 from qualcode.domain.errors import QualcodeError
 
@@ -97,9 +97,6 @@ def check_manuscript_cmd(
         sys.exit(1)
 
 
-COMMANDS = [check_manuscript_cmd]
-
-
 @participants.command("withdraw")
 @click.argument("label")
 @click.option(
@@ -165,3 +162,126 @@ def participants_withdraw(app: AppContext, label: str, reason: str, dry_run: boo
         click.echo(
             f"event {report.event_id}: withdrawal logged (the reason, no interview text); it cannot be undone"
         )
+
+
+@click.group("codebook")
+def codebook_group() -> None:
+    """Codebook versions: snapshots between coding cycles, diffs, and .qdc exports of them."""
+
+
+@codebook_group.command("snapshot")
+@click.argument("name")
+@pass_app
+def codebook_snapshot(app: AppContext, name: str) -> None:
+    """Keep the codebook as it stands now under NAME (codes, themes, counts, participants).
+
+    \b
+    Example:
+      qualcode codebook snapshot "cycle 1"
+    """
+    from qualcode.services.snapshots import take_snapshot
+
+    info = app.write(take_snapshot, name)
+    click.echo(
+        f"snapshot {info.name!r}: {info.codes} codes ({info.kept_codes} kept, {info.excluded_codes} excluded "
+        f"with codings), {info.codings} codings"
+    )
+
+
+@codebook_group.command("snapshots")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def codebook_snapshots(app: AppContext, as_json: bool) -> None:
+    """List the codebook snapshots, oldest first.
+
+    \b
+    Example:
+      qualcode codebook snapshots
+    """
+    from qualcode.services.snapshots import list_snapshots
+
+    with app.uow(write=False) as uow:
+        found = list_snapshots(uow)
+    if as_json:
+        emit_json(found)
+        return
+    emit_table(
+        ["snapshot", "taken", "by", "codes", "codings", "kept", "excluded"],
+        [
+            [
+                i.name,
+                i.created_at.isoformat(timespec="seconds"),
+                i.by,
+                i.codes,
+                i.codings,
+                i.kept_codes,
+                i.excluded_codes,
+            ]
+            for i in found
+        ],
+    )
+
+
+@codebook_group.command("diff")
+@click.argument("before")
+@click.argument("after", default="current")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def codebook_diff_cmd(app: AppContext, before: str, after: str, as_json: bool) -> None:
+    """What changed in the codebook from snapshot BEFORE to AFTER (a snapshot, or current).
+
+    Lists codes added, removed, renamed, merged (and unmerged), moved between themes, excluded
+    (and included), and counts that changed other than by a merge.
+
+    \b
+    Examples:
+      qualcode codebook diff "cycle 1" "cycle 2"
+      qualcode codebook diff "cycle 2"            # against the codebook as it is now
+    """
+    from qualcode.services.snapshots import codebook_diff
+
+    with app.uow(write=False) as uow:
+        d = codebook_diff(uow, before, after)
+    if as_json:
+        emit_json(d)
+        return
+    lines = [f"added: {n}" for n in d.added]
+    lines += [f"removed: {n}" for n in d.removed]
+    lines += [f"renamed: {r.old} -> {r.new}" for r in d.renamed]
+    lines += [f"merged: {m.code} -> {m.into}" for m in d.merged]
+    lines += [f"unmerged: {n}" for n in d.unmerged]
+    lines += [
+        f"moved: {m.code}: {m.theme_before or '(no theme)'} -> {m.theme_after or '(no theme)'}"
+        for m in d.moved
+    ]
+    lines += [f"excluded: {n}" for n in d.excluded]
+    lines += [f"included: {n}" for n in d.included]
+    lines += [f"count: {c.code}: {c.before} -> {c.after}" for c in d.counts]
+    for line in lines:
+        click.echo(line)
+    click.echo(f"{d.changes} change(s) from {d.before!r} to {d.after!r}")
+
+
+@codebook_group.command("export")
+@click.argument("name")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def codebook_export(app: AppContext, name: str, out: Path) -> None:
+    """Write snapshot NAME (or current) as a REFI-QDA codebook (.qdc).
+
+    \b
+    Example:
+      qualcode codebook export "cycle 1" cycle1.qdc
+    """
+    from qualcode.io.refi import write_qdc
+    from qualcode.services.snapshots import snapshot_project
+
+    if out.suffix.lower() != ".qdc":
+        raise QualcodeError("a codebook snapshot is exported as .qdc", source=str(out))
+    with app.uow(write=False) as uow:
+        project = snapshot_project(uow, name)
+    write_qdc(project, out)
+    click.echo(f"wrote {out}: {len(project.codes)} codes, {len(project.themes)} themes")
+
+
+COMMANDS = [check_manuscript_cmd, codebook_group]

@@ -273,4 +273,19 @@ class Event(Base):
     coder: Mapped[Coder | None] = relationship()
 
 
+class CodebookSnapshot(Base):
+    """The codebook as it stood at one moment (``codebook snapshot NAME``), for diffs between
+    coding cycles and .qdc exports. ``data`` holds codes (with their row ids, so renames and
+    merges are recognised), themes, counts, participant labels and the funnel figures; never
+    interview text."""
+
+    __tablename__ = "codebook_snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("coder.id"))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
 Index("ix_code_theme_id_position", Code.theme_id, Code.position)

@@ -24,6 +24,7 @@ from qualcode.domain.errors import QualcodeError
 from qualcode.domain.manuscript import CODE_MARKER, SUPERSCRIPT_DIGITS, Anchor, Paragraph
 from qualcode.io.comments import code_names, open_package, xml_part
 from qualcode.io.docx import _main_part, _relationships
+from qualcode.io.output import replacing
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _W = "{" + W + "}"
@@ -239,8 +240,6 @@ def write_annotated_docx(
             runs = [owner.add_run("")]
         document.add_comment(runs, text=note.text, author=author, initials="QC")
         written += 1
-    try:
-        document.save(str(out))
-    except OSError as exc:
-        raise QualcodeError(f"cannot write: {exc.strerror}", source=str(out)) from exc
+    with replacing(out) as tmp:  # owner-only, and never half-written
+        document.save(str(tmp))
     return written

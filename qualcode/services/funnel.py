@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from qualcode.db.models import Code, Coder, CodeStatus, Coding, Event
+from qualcode.db.models import Code, CodebookSnapshot, Coder, CodeStatus, Coding, Event
 from qualcode.domain.funnel import ExclusionStep, FunnelReport, MergeStep
 from qualcode.services.uow import UnitOfWork
 
@@ -36,6 +36,15 @@ def study_funnel(uow: UnitOfWork) -> FunnelReport:
     unused = s.scalar(select(func.count(Code.id)).where(Code.status != CodeStatus.MERGED, ~applied)) or 0
 
     names = dict(s.execute(select(Code.id, Code.name)).all())
+    taken = s.execute(
+        select(CodebookSnapshot.name, CodebookSnapshot.created_at).order_by(
+            CodebookSnapshot.created_at, CodebookSnapshot.id
+        )
+    ).all()
+
+    def snapshot_after(moment: datetime | None) -> str | None:
+        return next((name for name, at in taken if moment is not None and at >= moment), None)
+
     coders = dict(s.execute(select(Coder.id, Coder.name)).all())
     in_force = s.scalars(
         select(Event)
@@ -58,7 +67,14 @@ def study_funnel(uow: UnitOfWork) -> FunnelReport:
                 names.get(ids[i], recorded[i]) if i < len(ids) else recorded[i] for i in range(len(recorded))
             )
             merges.append(
-                MergeStep(into, sources, coders.get(event.coder_id or -1), _at(event.at), d.get("reason", ""))
+                MergeStep(
+                    into,
+                    sources,
+                    coders.get(event.coder_id or -1),
+                    _at(event.at),
+                    d.get("reason", ""),
+                    snapshot_after(event.at),
+                )
             )
         else:
             for code_id in d.get("code_ids", []):
@@ -74,6 +90,22 @@ def study_funnel(uow: UnitOfWork) -> FunnelReport:
         if found is None:  # excluded outside the log (an imported codebook, say)
             exclusions.append(ExclusionStep(name, None, "", reason))
         else:
-            exclusions.append(ExclusionStep(name, coders.get(found.coder_id or -1), _at(found.at), reason))
+            exclusions.append(
+                ExclusionStep(
+                    name, coders.get(found.coder_id or -1), _at(found.at), reason, snapshot_after(found.at)
+                )
+            )
     exclusions.sort(key=lambda x: (x.at, x.code))
-    return FunnelReport(codings + folded, kept + excluded, kept, excluded, merges, exclusions, unused)
+    last_merge = max((e.at for e in in_force if e.action == _MERGE), default=None)
+    last_exclusion = max((e.at for e in exclusion_events.values()), default=None)
+    return FunnelReport(
+        codings + folded,
+        kept + excluded,
+        kept,
+        excluded,
+        merges,
+        exclusions,
+        unused,
+        [(name, _at(at)) for name, at in taken],
+        {"combined": snapshot_after(last_merge), "excluded": snapshot_after(last_exclusion)},
+    )

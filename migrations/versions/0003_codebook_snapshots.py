@@ -1,0 +1,36 @@
+"""codebook snapshots
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-29 16:30:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "codebook_snapshot",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["coder.id"], name=op.f("fk_codebook_snapshot_created_by_id_coder")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_codebook_snapshot")),
+        sa.UniqueConstraint("name", name=op.f("uq_codebook_snapshot_name")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("codebook_snapshot")
