@@ -33,6 +33,11 @@ def codes_similar(app: AppContext, threshold: float | None, as_json: bool) -> No
     up to a typo or a word form are compared, so a lower threshold loosens the score, not the
     search.
 
+    Also lists pairs of a weaker kind ("maybe"): a name that is another with up to three words
+    added ("Benefits for Kazakhstan" / "Economic benefits for Kazakhstan"; never when the added
+    word is a place or a number), and names that translate into each other through the team
+    glossary (qualcode codes glossary add "Digitalisation" "Цифровизация").
+
     \b
     Examples:
       qualcode --db thesis.qualcode codes similar
@@ -40,9 +45,12 @@ def codes_similar(app: AppContext, threshold: float | None, as_json: bool) -> No
     """
     from qualcode.domain.similarity import DEFAULT_THRESHOLD
     from qualcode.services.consolidate import similar_codes
+    from qualcode.services.glossary import weaker_suggestions
 
     with app.uow(write=False) as uow:
         clusters = similar_codes(uow, threshold=DEFAULT_THRESHOLD if threshold is None else threshold)
+        spelled = {frozenset((a, b)) for c in clusters for a in c.codes for b in c.codes if a != b}
+        weaker = weaker_suggestions(uow, exclude=spelled)
     if as_json:
         emit_json(
             {
@@ -52,12 +60,28 @@ def codes_similar(app: AppContext, threshold: float | None, as_json: bool) -> No
                         "suggested": c.suggested,
                         "min_score": c.min_score,
                         "counts": dict(zip(c.codes, c.counts, strict=True)),
+                        "kind": "spelling",
                     }
                     for c in clusters
+                ]
+                + [
+                    {
+                        "codes": list(w.codes),
+                        "suggested": w.suggested,
+                        "min_score": None,
+                        "counts": dict(zip(w.codes, w.counts, strict=True)),
+                        "kind": w.kind,
+                        "added": list(w.added),
+                        "via": list(w.via),
+                    }
+                    for w in weaker
                 ]
             }
         )
         return
+    for w in weaker:
+        why = f"adds {' '.join(w.added)}" if w.kind == "subset" else f"glossary: {'; '.join(w.via)}"
+        click.echo(f"maybe ({w.kind}): {' / '.join(w.codes)}  [{why}]")
     if not clusters:
         click.echo("no likely duplicates")
         return

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from qualcode.cli import AppContext, emit_json, emit_table
+from qualcode.cli.coding_cmds import codes
 from qualcode.cli.records import participants
 from qualcode.domain.errors import QualcodeError
 
@@ -282,6 +283,65 @@ def codebook_export(app: AppContext, name: str, out: Path) -> None:
         project = snapshot_project(uow, name)
     write_qdc(project, out)
     click.echo(f"wrote {out}: {len(project.codes)} codes, {len(project.themes)} themes")
+
+
+@codes.group("glossary")
+def codes_glossary() -> None:
+    """The team glossary: names that are one term across languages, for codes similar."""
+
+
+@codes_glossary.command("add")
+@click.argument("term_a")
+@click.argument("term_b")
+@pass_app
+def glossary_add(app: AppContext, term_a: str, term_b: str) -> None:
+    """Pair two names as one term (codes similar then suggests codes that translate).
+
+    \b
+    Example:
+      qualcode codes glossary add "Digitalisation" "Цифровизация"
+    """
+    from qualcode.services.glossary import add_glossary_term
+
+    term = app.write(add_glossary_term, term_a, term_b)
+    click.echo(f"glossary: {term.term_a} = {term.term_b}")
+
+
+@codes_glossary.command("remove")
+@click.argument("term_a")
+@click.argument("term_b")
+@pass_app
+def glossary_remove(app: AppContext, term_a: str, term_b: str) -> None:
+    """Forget a glossary pair.
+
+    \b
+    Example:
+      qualcode codes glossary remove "Digitalisation" "Цифровизация"
+    """
+    from qualcode.services.glossary import remove_glossary_term
+
+    term = app.write(remove_glossary_term, term_a, term_b)
+    click.echo(f"glossary: removed {term.term_a} = {term.term_b}")
+
+
+@codes_glossary.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def glossary_list(app: AppContext, as_json: bool) -> None:
+    """The glossary's pairs, in the order they were added.
+
+    \b
+    Example:
+      qualcode codes glossary list --json
+    """
+    from qualcode.services.glossary import glossary_terms
+
+    with app.uow(write=False) as uow:
+        terms = glossary_terms(uow)
+    if as_json:
+        emit_json(terms)
+        return
+    emit_table(["term", "same as"], [[t.term_a, t.term_b] for t in terms])
 
 
 COMMANDS = [check_manuscript_cmd, codebook_group]

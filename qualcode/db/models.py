@@ -288,4 +288,18 @@ class CodebookSnapshot(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class GlossaryEntry(Base):
+    """Two names the team treats as one term across languages ("Digitalisation" /
+    "Цифровизация"): ``codes similar`` pairs codes that translate into each other through it."""
+
+    __tablename__ = "glossary_entry"
+    __table_args__ = (UniqueConstraint("term_a", "term_b"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term_a: Mapped[str] = mapped_column(String(500))
+    term_b: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("coder.id"))
+
+
 Index("ix_code_theme_id_position", Code.theme_id, Code.position)

@@ -257,6 +257,7 @@ def _fold(name: str) -> str:
     return unicodedata.normalize("NFKC", name).casefold().replace("ё", "е")
 
 
+@lru_cache(maxsize=200_000)
 def name_key(name: str) -> NameKey:
     words = content_tokens(name)
     return NameKey(tuple(_stem(t) for t in words), words, squeeze(name))
@@ -406,3 +407,154 @@ def find_clusters(
         clusters.append(Cluster(tuple(ranked), ranked[0], round(low, 1)))
     clusters.sort(key=lambda c: (-len(c.codes), c.suggested))
     return clusters
+
+
+# ---------------------------------------------------------------- weaker kinds: subsets, glossary
+
+# A word that stands for a place or a number keeps two names apart ("Приток мигрантов" /
+# "Приток мигрантов из Узбекистана", "Рынок труда" / "Рынок труда 2"): such codes are kept
+# apart on purpose, per place or per item.
+_MAX_ADDED_WORDS = 3
+
+
+@dataclass(frozen=True)
+class WeakPair:
+    """A pair that may be one code, of a weaker kind than a spelling duplicate.
+
+    ``kind`` is ``subset`` (``longer`` is ``shorter`` with ``added`` words) or ``glossary``
+    (the names translate into each other through the team glossary, ``via`` the entries used).
+    """
+
+    kind: str
+    shorter: str
+    longer: str
+    added: tuple[str, ...] = ()
+    via: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=200_000)
+def _written(name: str) -> tuple[tuple[str, str], ...]:
+    """The name's words as written, each with its stem."""
+    return tuple(
+        (w, _stem(_fix_script(_fold(w)))) for w in _TOKEN.findall(unicodedata.normalize("NFKC", name))
+    )
+
+
+@lru_cache(maxsize=200_000)
+def _hyphen_stems(name: str) -> frozenset[str]:
+    """Stems of the words that are halves of a hyphenated compound ("Visa-free", "e-government")."""
+    found: set[str] = set()
+    for compound in re.findall(r"[^\W_]+(?:-[^\W_]+)+", unicodedata.normalize("NFKC", name)):
+        found.update(_stem(_fix_script(p)) for p in _fold(compound).split("-"))
+    return frozenset(found)
+
+
+def _held_apart_word(name: str, word: str) -> bool:
+    """An added word that names a place or a number: capitalised inside the name (a proper
+    noun: "Uzbekistan", "Узбекистана"), or digits."""
+    if any(ch.isdigit() for ch in word):
+        return True
+    return any(stem == word and i > 0 and w[:1].isupper() for i, (w, stem) in enumerate(_written(name)))
+
+
+def subset_pair(a: str, b: str) -> WeakPair | None:
+    """``a`` and ``b`` when one is the other with up to three content words added (the shorter
+    name's word stems all stand in the longer one), and no added word is a place, a number,
+    half of a hyphenated compound, or a negation of a shared word. Typos are the spelling
+    clusters' business, not this weaker kind's."""
+    ka, kb = name_key(a), name_key(b)
+    if len(ka.tokens) > len(kb.tokens):
+        a, b, ka, kb = b, a, kb, ka
+    small, large = ka.tokens, kb.tokens
+    if not small or len(small) == len(large) or len(large) - len(small) > _MAX_ADDED_WORDS:
+        return None
+    remaining = list(large)
+    for token in small:
+        if token not in remaining:
+            return None
+        remaining.remove(token)
+    added = tuple(remaining)
+    for word in added:
+        if len(word) < 2 or _held_apart_word(b, word) or word in _hyphen_stems(b):
+            return None
+        if any(_opposed(word, t) for t in small):
+            return None
+    written = tuple(w for w, stem in _written(b) if stem in added)
+    return WeakPair("subset", a, b, written or added)
+
+
+def find_subset_pairs(names: Sequence[str], *, limit_per_name: int = 20) -> list[WeakPair]:
+    """Every subset pair among ``names`` (see ``subset_pair``); candidates share all the
+    shorter name's words (exact stems: an index lookup, never all pairs). A name that is the
+    shorter side of more than ``limit_per_name`` pairs ("Migration") is too general to suggest
+    and is left out."""
+    keys = [name_key(n) for n in names]
+    postings: dict[str, set[int]] = {}
+    for index, key in enumerate(keys):
+        for token in set(key.tokens):
+            postings.setdefault(token, set()).add(index)
+    out: list[WeakPair] = []
+    for index, key in enumerate(keys):
+        if not key.tokens:
+            continue
+        lists = sorted((postings[t] for t in set(key.tokens)), key=len)
+        candidates = set(lists[0]).intersection(*lists[1:])
+        found = []
+        for other in candidates:
+            extra = len(keys[other].tokens) - len(key.tokens)
+            if other == index or not 0 < extra <= _MAX_ADDED_WORDS:
+                continue
+            pair = subset_pair(names[index], names[other])
+            if pair is not None and pair.shorter == names[index]:
+                found.append(pair)
+        if len(found) <= limit_per_name:
+            out += found
+    out.sort(key=lambda p: (p.shorter.casefold(), p.longer.casefold()))
+    return out
+
+
+def glossary_key(name: str) -> tuple[str, ...]:
+    """A glossary term as the stemmed tokens names are compared by."""
+    return tuple(sorted(normalise_name(name)))
+
+
+def find_glossary_pairs(names: Sequence[str], glossary: Sequence[tuple[str, str]]) -> list[WeakPair]:
+    """Pairs of names that translate into each other through the glossary: each entry's
+    words, where a name holds all of them, are replaced by the other term's words (either
+    way); the names pair when what is left is the same words (after stemming)."""
+    entries = []
+    for x, y in glossary:
+        kx, ky = glossary_key(x), glossary_key(y)
+        if kx and ky:
+            entries.append((kx, ky, f"{x} = {y}"))
+            entries.append((ky, kx, f"{x} = {y}"))
+    by_key: dict[tuple[str, ...], list[int]] = {}
+    keys = [glossary_key(n) for n in names]
+    for index, key in enumerate(keys):
+        by_key.setdefault(key, []).append(index)
+    seen: set[tuple[int, int]] = set()
+    out: list[WeakPair] = []
+    for index, key in enumerate(keys):
+        tokens = list(key)
+        used: list[str] = []
+        changed = False
+        for source, target, label in entries:
+            if all(tokens.count(t) >= source.count(t) for t in set(source)) and not (
+                set(source) <= set(target)
+            ):
+                for t in source:
+                    tokens.remove(t)
+                tokens += list(target)
+                used.append(label)
+                changed = True
+        if not changed:
+            continue
+        for other in by_key.get(tuple(sorted(tokens)), []):
+            pair = (min(index, other), max(index, other))
+            if other == index or pair in seen or keys[other] == key:
+                continue
+            seen.add(pair)
+            first, second = sorted((names[index], names[other]), key=lambda n: (len(n), n))
+            out.append(WeakPair("glossary", first, second, via=tuple(dict.fromkeys(used))))
+    out.sort(key=lambda p: (p.shorter.casefold(), p.longer.casefold()))
+    return out

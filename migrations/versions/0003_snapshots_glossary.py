@@ -1,4 +1,4 @@
-"""codebook snapshots
+"""codebook snapshots and the team glossary
 
 Revision ID: 0003
 Revises: 0002
@@ -30,7 +30,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_codebook_snapshot")),
         sa.UniqueConstraint("name", name=op.f("uq_codebook_snapshot_name")),
     )
+    op.create_table(
+        "glossary_entry",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("term_a", sa.String(length=500), nullable=False),
+        sa.Column("term_b", sa.String(length=500), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["coder.id"], name=op.f("fk_glossary_entry_created_by_id_coder")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_glossary_entry")),
+        sa.UniqueConstraint("term_a", "term_b", name=op.f("uq_glossary_entry_term_a")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("glossary_entry")
     op.drop_table("codebook_snapshot")
