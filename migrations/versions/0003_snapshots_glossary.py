@@ -41,7 +41,7 @@ def upgrade() -> None:
             ["created_by_id"], ["coder.id"], name=op.f("fk_glossary_entry_created_by_id_coder")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_glossary_entry")),
-        sa.UniqueConstraint("term_a", "term_b", name=op.f("uq_glossary_entry_term_a")),
+        sa.UniqueConstraint("term_a", "term_b", name=op.f("uq_glossary_entry_term_a_term_b")),
     )
 
 

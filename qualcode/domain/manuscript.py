@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from qualcode.domain.citations import number_in_words
 
@@ -91,21 +92,28 @@ def plural_of(noun: str) -> str:
 
 
 def citation_pattern(nouns: Iterable[str]) -> re.Pattern[str] | None:
-    """The citation regex for these group nouns (singular, as in the labels), None for none."""
+    """The citation regex for these group nouns (singular, as in the labels), None for none.
+
+    It matches from the noun on; the number word before it is read by ``find_citations``
+    (an alternation of number words tried at every position is what made the scan slow)."""
     forms: list[str] = []
     for noun in sorted(set(nouns), key=len, reverse=True):
         if noun:
             forms += [re.escape(plural_of(noun)), re.escape(noun)]
     if not forms:
         return None
-    numbers = "|".join(sorted([*_NUMBER_WORDS, _ALL], key=len, reverse=True))
     return re.compile(
-        rf"(?:\b(?P<num>{numbers}|\d{{1,3}})\s+)?"
         rf"\b(?P<noun>{'|'.join(forms)})(?=[^\w]|[{SUPERSCRIPT_DIGITS}]|$)"
         rf"(?P<mark>\s?\[\^[^\]\s]+\]|[{SUPERSCRIPT_DIGITS}]+)?"
         rf"(?:\s*(?P<brackets>{_BRACKETS}))?",
         re.IGNORECASE,
     )
+
+
+_NUMBER_BEFORE = re.compile(
+    rf"\b(?P<num>{'|'.join(sorted([*_NUMBER_WORDS, _ALL], key=len, reverse=True))}|\d{{1,3}})\s+$",
+    re.IGNORECASE,
+)
 
 
 def _idents(brackets: str) -> tuple[str, ...]:
@@ -133,7 +141,10 @@ def find_citations(
             note = footnotes.get(key, "")
             for inner in find_citations(note, pattern, {}, nouns):
                 idents += tuple(i for i in inner.idents if i not in idents)
-        num = (m.group("num") or "").casefold()
+        before = _NUMBER_BEFORE.search(text, max(0, m.start() - 24), m.start())
+        num_text = before.group("num") if before else ""
+        start = before.start() if before else m.start()
+        num = num_text.casefold()
         stated: int | None
         if num.isdigit():
             stated = int(num)
@@ -144,14 +155,14 @@ def find_citations(
             continue  # "Expert" on its own names nobody
         out.append(
             CitedGroup(
-                m.start(),
+                start,
                 m.end(),
-                m.group(0),
+                text[start : m.end()],
                 noun,
                 plural,
                 idents,
                 stated,
-                m.group("num") or "",
+                num_text,
                 every=num == _ALL,
                 footnote=key,
             )
@@ -165,36 +176,43 @@ _PAIRS = {"«": "»", "“": "”„", "„": "“”", '"': '"', "‘": "’", 
 _STRAIGHT = {'"', "'"}
 
 
+_QUOTE_CHAR = re.compile("[" + re.escape("".join(set(_PAIRS) | set("".join(_PAIRS.values())))) + "\n]")
+
+
 def find_quotations(text: str, *, min_words: int = 2) -> list[Quotation]:
     """The outermost quotations of ``text`` with at least ``min_words`` words (one-word quotes
     are terms, not testimony)."""
-    out: list[Quotation] = []
-    i = 0
+    marks = [m.start() for m in _QUOTE_CHAR.finditer(text)]
     n = len(text)
-    while i < n:
+    out: list[Quotation] = []
+    k = 0
+    while k < len(marks):
+        i = marks[k]
         ch = text[i]
         if ch in _PAIRS and (ch not in _STRAIGHT or i == 0 or not text[i - 1].isalnum()):
             closers = _PAIRS[ch]
-            j = i + 1
-            while j < n:
+            close = None
+            for step in range(k + 1, len(marks)):
+                j = marks[step]
                 c = text[j]
-                if (
-                    c in closers
-                    and (c not in _STRAIGHT or j + 1 == n or not text[j + 1].isalnum())
-                    and (c not in _STRAIGHT or not text[j - 1].isspace())
+                if c == "\n":
+                    if ch in _STRAIGHT:
+                        break
+                    continue
+                if c in closers and (
+                    c not in _STRAIGHT
+                    or ((j + 1 == n or not text[j + 1].isalnum()) and not text[j - 1].isspace())
                 ):
+                    close = step
                     break
-                if c == "\n" and ch in _STRAIGHT:
-                    j = n
-                    break
-                j += 1
-            if j < n:
+            if close is not None:
+                j = marks[close]
                 inner = text[i + 1 : j]
                 if len(inner.split()) >= min_words:
                     out.append(Quotation(i, j + 1, inner))
-                    i = j + 1
+                    k = close + 1
                     continue
-        i += 1
+        k += 1
     return out
 
 
@@ -269,6 +287,37 @@ def fold_quotes(text: str) -> str:
     return text.translate(_FOLD)
 
 
+def quotation_pieces(quote: str) -> tuple[str, ...]:
+    """The folded pieces of a quotation between its ellipses, single-spaced."""
+    pieces = [p.strip() for p in _ELLIPSIS.split(fold_quotes(quote))]
+    return tuple(" ".join(p.strip(" ,;").rstrip(".").split()) for p in pieces if p.strip(" ,;."))
+
+
+def find_quotation(quote: str, folded_text: str) -> int | None:
+    """Where ``quote`` starts in ``folded_text`` (a text through ``fold_quotes``), else None.
+
+    The pieces are looked up with ``str.find`` first (the notes usually space words singly);
+    only when that fails is the ``quotation_pattern`` regex run."""
+    pieces = quotation_pieces(quote)
+    if not pieces:
+        return None
+    at = -1
+    first = -1
+    for piece in pieces:
+        variants = {piece, piece[0].swapcase() + piece[1:]}
+        hits = [h for h in (folded_text.find(v, at + 1) for v in variants) if h >= 0]
+        if not hits or (at >= 0 and min(hits) - at > 2000 + len(piece)):
+            break
+        at = min(hits) + len(piece) - 1
+        first = min(hits) if first < 0 else first
+    else:
+        return first
+    pattern = quotation_pattern(quote)
+    m = pattern.search(folded_text) if pattern else None
+    return m.start() if m else None
+
+
+@lru_cache(maxsize=4096)
 def quotation_pattern(quote: str) -> re.Pattern[str] | None:
     """A regex that finds ``quote`` in folded notes: exact words in order, any whitespace
     between them, an ellipsis ("...", "…", "[...]") standing for up to 2,000 left-out

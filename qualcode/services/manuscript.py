@@ -15,23 +15,22 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from qualcode.db.models import Document, Participant
+from qualcode.db.models import Code, Document, Participant
 from qualcode.domain.citations import cite
-from qualcode.domain.errors import NotFoundError
 from qualcode.domain.labels import natural_key, split_label
 from qualcode.domain.manuscript import (
     CitedGroup,
     Paragraph,
     citation_pattern,
     find_citations,
+    find_quotation,
     find_quotations,
     fold_quotes,
     nearest_in_sentence,
-    quotation_pattern,
+    quotation_pieces,
     sentence_bounds,
 )
 from qualcode.services.codes import participant_ids_by_code
-from qualcode.services.lookup import code_by_name
 from qualcode.services.uow import UnitOfWork
 
 
@@ -122,6 +121,21 @@ class _Study:
         self.pattern = citation_pattern(self.nouns)
         self.people = participant_ids_by_code(uow)
         self._docs: list[_Doc] | None = None
+        codes = s.execute(select(Code.id, Code.name, Code.merged_into_id)).all()
+        self.code_ids = {name: cid for cid, name, _ in codes}
+        self.code_names = {cid: name for cid, name, _ in codes}
+        self.merged_into = {cid: into for cid, _, into in codes if into is not None}
+
+    def code(self, name: str) -> tuple[int, str] | None:
+        """(id, name) of the code ``name`` lives on now (following merges), None if unknown."""
+        cid = self.code_ids.get(" ".join(name.split()))
+        if cid is None:
+            return None
+        seen = {cid}
+        while cid in self.merged_into and self.merged_into[cid] not in seen:
+            cid = self.merged_into[cid]
+            seen.add(cid)
+        return cid, self.code_names[cid]
 
     def docs(self) -> list[_Doc]:
         if self._docs is None:
@@ -178,20 +192,19 @@ def _citation(study: _Study, para: Paragraph, c: CitedGroup, findings: list[Find
 
 
 def _find_quote(study: _Study, text: str, owners: set[str]) -> tuple[str, _Doc | None, int | None]:
-    pattern = quotation_pattern(text)
-    if pattern is None:
+    if not quotation_pieces(text):
         return "unattributed", None, None
     docs = study.docs()
     for doc in docs:
         if doc.participant in owners:
-            m = pattern.search(doc.folded)
-            if m:
-                return "found", doc, m.start()
+            at = find_quotation(text, doc.folded)
+            if at is not None:
+                return "found", doc, at
     for doc in docs:
         if doc.participant not in owners:
-            m = pattern.search(doc.folded)
-            if m:
-                return "misattributed", doc, m.start()
+            at = find_quotation(text, doc.folded)
+            if at is not None:
+                return "misattributed", doc, at
     return "not found", None, None
 
 
@@ -256,9 +269,8 @@ def _check_paragraph(study: _Study, para: Paragraph) -> ParagraphCheck:
         carriers: set[str] = set()
         unknown = False
         for name in anchor.codes:
-            try:
-                code = code_by_name(study.uow.session, name, follow_merges=True)
-            except NotFoundError:
+            code = study.code(name)
+            if code is None:
                 findings.append(
                     Finding(
                         para.number,
@@ -271,8 +283,8 @@ def _check_paragraph(study: _Study, para: Paragraph) -> ParagraphCheck:
                 )
                 unknown = True
                 continue
-            resolved.append(code.name)
-            carriers |= {study.label_of_id[p] for p in study.people.get(code.id, ())}
+            resolved.append(code[1])
+            carriers |= {study.label_of_id[p] for p in study.people.get(code[0], ())}
         if unknown:
             continue
         who = nearest_in_sentence(anchor.start, anchor.end, cited, sentences)
