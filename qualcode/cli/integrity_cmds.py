@@ -10,6 +10,7 @@ import click
 from qualcode.cli import AppContext, emit_json, emit_table
 from qualcode.cli.coding_cmds import codes
 from qualcode.cli.records import participants
+from qualcode.cli.report_cmds import FORCE, _target
 from qualcode.domain.errors import QualcodeError
 
 pass_app = click.make_pass_decorator(AppContext)
@@ -26,6 +27,7 @@ pass_app = click.make_pass_decorator(AppContext)
     show_default=True,
     help="docx: also write a copy of the .docx manuscript with a Word comment on each finding (-o).",
 )
+@FORCE
 @click.option(
     "-o",
     "--output",
@@ -35,7 +37,7 @@ pass_app = click.make_pass_decorator(AppContext)
 )
 @pass_app
 def check_manuscript_cmd(
-    app: AppContext, manuscript: Path, as_json: bool, fmt: str, out: Path | None
+    app: AppContext, manuscript: Path, as_json: bool, fmt: str, out: Path | None, force: bool
 ) -> None:
     """Check the findings as written against the study; exit 1 if anything disagrees.
 
@@ -66,6 +68,7 @@ def check_manuscript_cmd(
             raise QualcodeError("the annotated copy is a .docx", source=str(out))
         if out.resolve() == manuscript.resolve():
             raise QualcodeError("-o must not overwrite the manuscript itself", source=str(out))
+        _target(app, out, force)
     parsed = read_manuscript(manuscript)
     with app.uow(write=False) as uow:
         report = check_manuscript(uow, parsed.paragraphs, str(manuscript))
@@ -266,8 +269,9 @@ def codebook_diff_cmd(app: AppContext, before: str, after: str, as_json: bool) -
 @codebook_group.command("export")
 @click.argument("name")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@FORCE
 @pass_app
-def codebook_export(app: AppContext, name: str, out: Path) -> None:
+def codebook_export(app: AppContext, name: str, out: Path, force: bool) -> None:
     """Write snapshot NAME (or current) as a REFI-QDA codebook (.qdc).
 
     \b
@@ -279,6 +283,7 @@ def codebook_export(app: AppContext, name: str, out: Path) -> None:
 
     if out.suffix.lower() != ".qdc":
         raise QualcodeError("a codebook snapshot is exported as .qdc", source=str(out))
+    _target(app, out, force)
     with app.uow(write=False) as uow:
         project = snapshot_project(uow, name)
     write_qdc(project, out)

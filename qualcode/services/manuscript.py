@@ -30,7 +30,7 @@ from qualcode.domain.manuscript import (
     quotation_pieces,
     sentence_bounds,
 )
-from qualcode.services.codes import participant_ids_by_code
+from qualcode.services.read_models import participant_ids_by_code
 from qualcode.services.uow import UnitOfWork
 
 

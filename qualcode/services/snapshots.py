@@ -15,15 +15,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from qualcode.db.models import Code, CodebookSnapshot, Coder, CodeStatus, Participant, Theme
+from qualcode.db.models import CodebookSnapshot, Coder
 from qualcode.domain.codebook_diff import CodebookDiff, diff_codebooks
 from qualcode.domain.errors import ConflictError, NotFoundError, QualcodeError
-from qualcode.domain.labels import natural_key
 from qualcode.domain.project import Project, ProjectCode, ProjectTheme
-from qualcode.services.codes import code_counts, participant_ids_by_code
 from qualcode.services.funnel import study_funnel
 from qualcode.services.project import _Guids, _namespace
-from qualcode.services.reports import _themes_in_order, study_title
+from qualcode.services.read_models import codebook_tree
+from qualcode.services.reports import study_title
 from qualcode.services.uow import UnitOfWork
 
 CURRENT = "current"
@@ -42,56 +41,40 @@ class SnapshotInfo:
 
 
 def codebook_data(uow: UnitOfWork) -> dict[str, Any]:
-    """The codebook as it stands, as snapshot data (JSON-ready)."""
-    s = uow.session
+    """The codebook as it stands, as snapshot data (JSON-ready), read from ``codebook_tree``:
+    themes and codes in codebook order, with counts and participant labels."""
     g = _Guids(_namespace(uow))
-    counts = code_counts(uow)
-    people = participant_ids_by_code(uow)
-    labels = dict(s.execute(select(Participant.id, Participant.label)).all())
-    names = dict(s.execute(select(Theme.id, Theme.name)).all())
-    descriptions = dict(s.execute(select(Theme.id, Theme.description)).all())
+    tree = codebook_tree(uow)
     themes = [
         {
             "id": t.id,
             "guid": g("theme", t.id),
             "name": t.name,
-            "description": descriptions.get(t.id, ""),
+            "description": t.description,
             "parent_id": t.parent_id,
         }
-        for t in _themes_in_order(uow)
+        for t in tree.themes
     ]
-    rows = s.execute(
-        select(
-            Code.id,
-            Code.name,
-            Code.status,
-            Code.description,
-            Code.colour,
-            Code.theme_id,
-            Code.merged_into_id,
-            Code.exclusion_reason,
-            Code.position,
-        ).order_by(Code.id)
-    ).all()
-    code_names = {r[0]: r[1] for r in rows}
+    nodes = tree.codes(excluded=True, merged=True)
+    id_of = {c.name: c.id for c in nodes}
     codes = [
         {
-            "id": r[0],
-            "guid": g("code", r[0]),
-            "name": r[1],
-            "status": CodeStatus(r[2]).value,
-            "description": r[3] or "",
-            "colour": r[4] or "",
-            "theme_id": r[5],
-            "theme": names.get(r[5]) if r[5] else None,
-            "merged_into_id": r[6],
-            "merged_into": code_names.get(r[6]) if r[6] else None,
-            "exclusion_reason": r[7] or "",
-            "position": r[8],
-            "count": counts.get(r[0], 0),
-            "participants": sorted((labels[p] for p in people.get(r[0], ())), key=natural_key),
+            "id": c.id,
+            "guid": g("code", c.id),
+            "name": c.name,
+            "status": c.status,
+            "description": c.description,
+            "colour": c.colour,
+            "theme_id": c.theme_id,
+            "theme": c.theme,
+            "parent_id": c.parent_id,
+            "merged_into_id": id_of.get(c.merged_into) if c.merged_into else None,
+            "merged_into": c.merged_into,
+            "exclusion_reason": c.exclusion_reason,
+            "count": c.count,
+            "participants": list(c.participants),
         }
-        for r in rows
+        for c in nodes
     ]
     f = study_funnel(uow)
     return {
@@ -181,15 +164,7 @@ def snapshot_project(uow: UnitOfWork, name: str) -> Project:
         ProjectTheme(t["guid"], t["name"], t.get("description", ""), guid_of.get(t.get("parent_id")))
         for t in data["themes"]
     )
-    rank = {t["id"]: i for i, t in enumerate(data["themes"])}
-    kept = [c for c in data["codes"] if c["status"] != "merged"]
-    kept.sort(
-        key=lambda c: (
-            rank.get(c["theme_id"], len(rank)) if c["theme_id"] else len(rank),
-            c.get("position", 0) if c["theme_id"] else 0,
-            natural_key(c["name"]),
-        )
-    )
+    kept = [c for c in data["codes"] if c["status"] != "merged"]  # stored in codebook order
     codes = tuple(
         ProjectCode(
             c["guid"],
