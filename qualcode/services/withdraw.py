@@ -196,8 +196,17 @@ def withdraw_participant(
     vanished_names = tuple(
         sorted(s.scalars(select(Code.name).where(Code.id.in_(vanishing))), key=natural_key)
     )
+    # Sub-codes of a code that goes move up to its nearest surviving parent (or the top).
+    doomed_set = set(doomed)
+    parents = dict(s.execute(select(Code.id, Code.parent_id).where(Code.parent_id.is_not(None))).all())
+    for child, parent in parents.items():
+        if child in doomed_set or parent not in doomed_set:
+            continue
+        while parent is not None and parent in doomed_set:
+            parent = parents.get(parent)
+        s.execute(update(Code).where(Code.id == child).values(parent_id=parent))
     for chunk in _chunks(doomed):
-        s.execute(update(Code).where(Code.id.in_(chunk)).values(merged_into_id=None))
+        s.execute(update(Code).where(Code.id.in_(chunk)).values(merged_into_id=None, parent_id=None))
         s.execute(delete(Memo).where(Memo.code_id.in_(chunk)))
     for chunk in _chunks(doomed):
         s.execute(delete(Code).where(Code.id.in_(chunk)))

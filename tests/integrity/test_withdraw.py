@@ -171,3 +171,13 @@ def test_unknown_participant_and_missing_reason_are_refused(water: str) -> None:
     blank = run_cli("participants", "withdraw", "Expert C", "--reason", " ", db=water)
     assert blank.exit_code == 2 and "--reason" in blank.stderr
     assert table_counts(water) == counts
+
+
+def test_a_sub_code_of_a_vanishing_code_moves_up_and_keeps_its_codings(water: str) -> None:
+    ok("codes", "include", "Upstream abstraction", db=water)
+    ok("codes", "move", "Climate change", "--parent", "Upstream abstraction", db=water)
+    real = ok("participants", "withdraw", "Expert C", "--reason", REASON, "--json", db=water).json()
+    assert "Upstream abstraction" in real["codes_vanishing"]
+    codes = {c["name"]: c for c in ok("codes", "list", "--json", db=water).json()}
+    assert "Upstream abstraction" not in codes
+    assert codes["Climate change"]["parent"] is None and codes["Climate change"]["count"] == 1
