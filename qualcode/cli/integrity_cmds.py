@@ -102,14 +102,17 @@ def check_manuscript_cmd(
 
 
 @participants.command("withdraw")
-@click.argument("label")
-@click.option(
-    "--reason", required=True, help="Why (kept in the log): e.g. 'consent withdrawn by email 3 June'."
-)
+@click.argument("label", required=False)
+@click.option("--reason", help="Why (kept in the log): e.g. 'consent withdrawn by email 3 June'.")
 @click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
+@click.option(
+    "--vacuum-only", is_flag=True, help="Only rewrite the study file (if a withdrawal could not do it)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
 @pass_app
-def participants_withdraw(app: AppContext, label: str, reason: str, dry_run: bool, as_json: bool) -> None:
+def participants_withdraw(
+    app: AppContext, label: str | None, reason: str | None, dry_run: bool, vacuum_only: bool, as_json: bool
+) -> None:
     """Remove a participant who withdrew consent, and every trace of their interview.
 
     Deletes LABEL, their documents, excerpts, codings and memos, and codes only they gave, in
@@ -126,6 +129,12 @@ def participants_withdraw(app: AppContext, label: str, reason: str, dry_run: boo
     """
     from qualcode.services.withdraw import purge_freed_space, withdraw_participant
 
+    if vacuum_only:
+        purge_freed_space(app.study().engine)
+        click.echo("rewrote the study file: deleted text is gone from its free space and WAL")
+        return
+    if not label or reason is None:
+        raise QualcodeError("give the participant's LABEL and --reason (or --vacuum-only)")
     report = app.write(withdraw_participant, label, reason=reason, dry_run=dry_run)
     if not dry_run:
         purge_freed_space(app.study().engine)
@@ -154,6 +163,11 @@ def participants_withdraw(app: AppContext, label: str, reason: str, dry_run: boo
                 f"  example quote: {e.code}: replaced by segment {e.replacement_segment_id} "
                 f"({who}): {e.replacement_text!r}"
             )
+    for title in report.shared_documents:
+        click.echo(
+            f"  NOT removed: {report.participant}'s turns in the shared transcript {title!r} "
+            "(a document's text is fixed: re-import it without them, or remove it)"
+        )
     b, a = report.funnel_before, report.funnel_after
     click.echo(
         f"  funnel: {b.applications} -> {a.applications} code applications, {b.unique_codes} -> "

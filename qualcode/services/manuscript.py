@@ -244,8 +244,12 @@ def _check_paragraph(study: _Study, para: Paragraph) -> ParagraphCheck:
                     para.number,
                     "quote",
                     f"the quotation {_short(q.text)!r} is attributed to {', '.join(owners)} but is found "
-                    f"in {doc.participant or 'a document with no participant'}'s document {doc.title!r} "
-                    f"at character {offset}",
+                    + (
+                        f"in {doc.participant}'s document {doc.title!r}"
+                        if doc.participant
+                        else f"in {doc.title!r}, a document of no participant"
+                    )
+                    + f" at character {offset}",
                     q.start,
                     q.end,
                     q.text,

@@ -87,6 +87,9 @@ class WithdrawalReport:
     examples: tuple[ExampleChange, ...]
     funnel_before: FunnelFigures
     funnel_after: FunnelFigures
+    # Documents of several speakers (a group transcript) in which the participant speaks:
+    # their turns are not removed (a document's text is fixed); the researcher must act.
+    shared_documents: tuple[str, ...] = ()
 
 
 def _ids(uow: UnitOfWork, query: Any) -> list[int]:
@@ -154,6 +157,17 @@ def withdraw_participant(
     funnel_before = _funnel(uow)
     doc_ids = _ids(uow, select(Document.id).where(Document.participant_id == person.id).order_by(Document.id))
     titles = tuple(s.scalars(select(Document.title).where(Document.id.in_(doc_ids)).order_by(Document.title)))
+    shared = tuple(
+        sorted(
+            title
+            for title, meta, owner in s.execute(
+                select(Document.title, Document.meta, Document.participant_id).where(
+                    Document.source_format.in_(["vtt", "srt"])
+                )
+            ).all()
+            if owner != person.id and label in ((meta or {}).get("participants") or [])
+        )
+    )
     seg_ids: list[int] = []
     for chunk in _chunks(doc_ids):
         seg_ids += _ids(uow, select(Segment.id).where(Segment.document_id.in_(chunk)))
@@ -287,6 +301,7 @@ def withdraw_participant(
         tuple(examples),
         funnel_before,
         funnel_after,
+        shared,
     )
 
 
@@ -294,17 +309,32 @@ def purge_freed_space(engine: Any) -> None:
     """After a withdrawal: rewrite the study so deleted bytes are gone from its files.
 
     SQLite: VACUUM, then a TRUNCATE checkpoint empties the WAL. PostgreSQL: VACUUM FULL of the
-    tables a withdrawal touches (dead row versions are rewritten away)."""
+    tables a withdrawal touches (dead row versions are rewritten away). Raises QualcodeError
+    when another connection keeps the file busy (the withdrawal itself stands)."""
+    try:
+        _purge(engine)
+    except Exception as exc:  # sqlite3.OperationalError "database is locked", a PostgreSQL lock
+        raise QualcodeError(
+            "the withdrawal is saved, but the study could not be rewritten to clear the deleted "
+            f"text from its free space ({type(exc).__name__}: {str(exc).splitlines()[0]}); close "
+            "other programs that have it open and run the withdrawal's last step again with "
+            "qualcode participants withdraw --vacuum-only"
+        ) from exc
+
+
+def _purge(engine: Any) -> None:
     if engine.dialect.name == "sqlite":
         import sqlite3
 
         engine.dispose()  # no pooled connection may hold a read snapshot during VACUUM
-        conn = sqlite3.connect(engine.url.database, isolation_level=None)
+        conn = sqlite3.connect(engine.url.database, isolation_level=None, timeout=3)
         try:
             conn.execute("PRAGMA secure_delete = ON")
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.execute("VACUUM")
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if busy:  # a reader keeps an older snapshot: pages it sees are not rewritten yet
+                raise sqlite3.OperationalError("another connection is reading the study")
         finally:
             conn.close()
     elif engine.dialect.name == "postgresql":

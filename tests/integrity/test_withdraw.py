@@ -181,3 +181,40 @@ def test_a_sub_code_of_a_vanishing_code_moves_up_and_keeps_its_codings(water: st
     codes = {c["name"]: c for c in ok("codes", "list", "--json", db=water).json()}
     assert "Upstream abstraction" not in codes
     assert codes["Climate change"]["parent"] is None and codes["Climate change"]["count"] == 1
+
+
+def test_turns_in_a_shared_transcript_are_reported_not_silently_kept(water: str, tmp_path: Path) -> None:
+    vtt = tmp_path / "Focus group.vtt"
+    vtt.write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v Aigerim>The canals lose water in summer.\n\n"
+        "00:00:05.000 --> 00:00:08.000\n<v Dana>Meters would help with that.\n",
+        encoding="utf-8",
+    )
+    speakers = tmp_path / "speakers.csv"
+    speakers.write_text("speaker,participant\nAigerim,Expert C\nDana,Expert D\n", encoding="utf-8")
+    ok("import", str(vtt), "--speakers", str(speakers), db=water)
+    dry = ok(
+        "participants", "withdraw", "Expert C", "--reason", REASON, "--dry-run", "--json", db=water
+    ).json()
+    assert dry["shared_documents"] == ["Focus group"]
+    text = ok("participants", "withdraw", "Expert C", "--reason", REASON, db=water).stdout
+    assert "NOT removed: Expert C's turns in the shared transcript 'Focus group'" in text
+
+
+def test_vacuum_only_rewrites_the_file_and_a_busy_study_is_reported_not_crashed(water: str) -> None:
+    if "://" in water:
+        pytest.skip("SQLite file locking")
+    import sqlite3
+
+    ok("participants", "withdraw", "Expert C", "--reason", REASON, "--dry-run", db=water)
+    reader = sqlite3.connect(water)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM document").fetchone()  # holds a read snapshot
+        busy = run_cli("participants", "withdraw", "--vacuum-only", db=water)
+    finally:
+        reader.close()
+    assert busy.exit_code == 2 and "close other programs" in busy.stderr
+    assert ok("participants", "withdraw", "--vacuum-only", db=water).exit_code == 0
+    missing = run_cli("participants", "withdraw", "Expert C", db=water)
+    assert missing.exit_code == 2 and "--reason" in missing.stderr
