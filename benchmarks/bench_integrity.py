@@ -74,7 +74,8 @@ def _chapter(corpus: Corpus, seed: int = 4) -> str:
         cited = rng.randrange(n) if p % 10 == 0 else speaker
         code = rng.choice(small_codes) if small_codes else corpus.codes[0]
         who = sorted(by_code.get(code, {0}))
-        claim = f"{_WORDS.get(len(who), str(len(who))).capitalize()} Experts ({','.join(str(i + 1) for i in who)})"
+        named = ",".join(str(i + 1) for i in who)
+        claim = f"{_WORDS.get(len(who), str(len(who))).capitalize()} Experts ({named})"
         if len(who) == 1:
             claim = f"Expert ({who[0] + 1})"
         out.append(
@@ -181,7 +182,8 @@ def _withdraw_rows(scale: str, tmp: Path) -> list[Row]:
         opened.engine.dispose()
     size = Path(db).stat().st_size / 2**20
     note = (
-        f"{getattr(report, 'codings', 0):,} codings, {len(getattr(report, 'codes_falling', ())):,} counts fall, "
+        f"{getattr(report, 'codings', 0):,} codings, "
+        f"{len(getattr(report, 'codes_falling', ())):,} counts fall, "
         f"{len(getattr(report, 'codes_vanishing', ())):,} codes vanish; dry run {dry_s:.2f} s; "
         f"then VACUUM + WAL truncate {vacuum_s:.2f} s ({size:,.0f} MiB file)"
     )
