@@ -48,7 +48,8 @@ def check_manuscript_cmd(
     participant are in that participant's documents (ellipses, quote marks and spacing may
     differ), else flagged as misattributed or not found; claims anchored to a code (a Word
     comment naming it, or [code: NAME] after the claim in .md/.txt) cite exactly that code's
-    participants after merges.
+    participants after merges. A Word comment that names no code (nor nearly one) is a
+    reviewer's note and is passed over; start it with "code:" to make it a claim.
 
     \b
     Examples:

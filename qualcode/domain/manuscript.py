@@ -40,6 +40,9 @@ class Anchor:
     codes: tuple[str, ...]
     start: int
     end: int
+    # ``[code: NAME]`` or a comment starting "code:": an unknown name is a finding. A plain
+    # Word comment that names no code is a reviewer's note, not a claim, and is passed over.
+    explicit: bool = True
 
 
 @dataclass(frozen=True)

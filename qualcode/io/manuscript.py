@@ -135,12 +135,14 @@ def _read_docx(path: Path) -> Manuscript:
             continue
         anchors = []
         for key in sorted(set(para.starts) | set(para.ends) | set(para.references), key=str):
-            names = code_names(comments.get(key, ""))
+            body = comments.get(key, "").strip()
+            explicit = body[:5].casefold() == "code:"
+            names = code_names(body[5:] if explicit else body)
             if not names:
                 continue
             start = para.starts.get(key, para.references.get(key, 0))
             end = para.ends.get(key, para.references.get(key, len(para.text)))
-            anchors.append(Anchor(names, min(start, end), max(start, end)))
+            anchors.append(Anchor(names, min(start, end), max(start, end), explicit))
         paragraphs.append(Paragraph(len(paragraphs) + 1, para.text, notes, tuple(anchors)))
     return Manuscript(source, "docx", tuple(paragraphs))
 

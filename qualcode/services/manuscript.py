@@ -30,6 +30,7 @@ from qualcode.domain.manuscript import (
     quotation_pieces,
     sentence_bounds,
 )
+from qualcode.domain.similarity import DEFAULT_THRESHOLD, pair_score
 from qualcode.services.read_models import participant_ids_by_code
 from qualcode.services.uow import UnitOfWork
 
@@ -125,6 +126,11 @@ class _Study:
         self.code_ids = {name: cid for cid, name, _ in codes}
         self.code_names = {cid: name for cid, name, _ in codes}
         self.merged_into = {cid: into for cid, _, into in codes if into is not None}
+
+    def near(self, name: str) -> str | None:
+        """The code name a misspelt one most likely means (``codes similar``'s score), else None."""
+        best = max(((pair_score(name, known), known) for known in self.code_ids), default=(0.0, ""))
+        return best[1] if best[0] >= DEFAULT_THRESHOLD else None
 
     def code(self, name: str) -> tuple[int, str] | None:
         """(id, name) of the code ``name`` lives on now (following merges), None if unknown."""
@@ -272,14 +278,18 @@ def _check_paragraph(study: _Study, para: Paragraph) -> ParagraphCheck:
         resolved: list[str] = []
         carriers: set[str] = set()
         unknown = False
+        if not anchor.explicit and all(study.code(n) is None and not study.near(n) for n in anchor.codes):
+            continue  # a reviewer's comment, not a code
         for name in anchor.codes:
             code = study.code(name)
             if code is None:
+                near = study.near(name)
+                hint = f" (did you mean {near!r}?)" if near else ""
                 findings.append(
                     Finding(
                         para.number,
                         "claim",
-                        f"the claim is anchored to {name!r}, which is not a code of the study",
+                        f"the claim is anchored to {name!r}, which is not a code of the study{hint}",
                         anchor.start,
                         anchor.end,
                         para.text[anchor.start : anchor.end],

@@ -207,3 +207,20 @@ def test_bad_input_exits_2_naming_the_file(water: str, tmp_path: Path) -> None:
     latin.write_bytes("Expert (A) said\n\n«\xe9t\xe9»".encode("latin-1"))
     result = run_cli("check-manuscript", str(latin), db=water)
     assert result.exit_code == 2 and "latin.txt, line 3" in result.stderr
+
+
+def test_reviewer_comments_are_not_claims_but_misspelt_codes_are_caught(water: str, tmp_path: Path) -> None:
+    path = write_docx(
+        tmp_path / "draft.docx",
+        [
+            Para([Piece("Expert (B)", comment="Rewrite this sentence, please"), " spoke of leaks."]),
+            Para([Piece("Expert (B)", comment="Ageing pipe"), " spoke of old pipes."]),
+            Para([Piece("Expert (A)", comment="code: Tarif freezes"), " spoke of tariffs."]),
+        ],
+    )
+    code, report = check(water, path)
+    assert code == 1
+    # The first comment is a reviewer's note; the others name codes, misspelt.
+    assert findings_by_paragraph(report) == {2: ["claim"], 3: ["claim"]}
+    assert "did you mean 'Ageing pipes'?" in report["findings"][0]["message"]
+    assert "did you mean 'Tariff freeze'?" in report["findings"][1]["message"]
