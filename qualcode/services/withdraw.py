@@ -16,7 +16,7 @@ vacuumed and the WAL checkpointed and truncated. On PostgreSQL the touched table
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,11 +110,32 @@ def _funnel(uow: UnitOfWork) -> FunnelFigures:
     return FunnelFigures(f.applications, f.unique_codes, f.kept_codes, f.excluded_codes)
 
 
-def _scrub_events(uow: UnitOfWork, gone: dict[str, set[int]]) -> None:
-    """Drop the withdrawn rows from earlier events' images; a merge's ``dropped`` figure loses
-    the folded codings that were the participant's, so the funnel stays true."""
+WITHDRAWN_TITLE = "(a withdrawn document)"
+
+
+def _without_titles(value: Any, titles: Sequence[str]) -> Any:
+    """``value`` (a summary or JSON details) with every withdrawn document title replaced."""
+    if isinstance(value, str):
+        for title in titles:
+            value = value.replace(title, WITHDRAWN_TITLE)
+        return value
+    if isinstance(value, list):
+        return [_without_titles(v, titles) for v in value]
+    if isinstance(value, dict):
+        return {k: _without_titles(v, titles) for k, v in value.items()}
+    return value
+
+
+def _scrub_events(uow: UnitOfWork, gone: dict[str, set[int]], titles: Sequence[str]) -> None:
+    """Drop the withdrawn rows from earlier events' images and the withdrawn documents'
+    titles from their summaries and details (a title may carry a name); a merge's
+    ``dropped`` figure loses the folded codings that were the participant's, so the funnel
+    stays true."""
     s = uow.session
-    for event_id, changes, details in s.execute(select(Event.id, Event.changes, Event.details)).all():
+    # Longest first, so that a title holding another is replaced whole.
+    titles = sorted({t for t in titles if t}, key=len, reverse=True)
+    rows_of = select(Event.id, Event.summary, Event.changes, Event.details)
+    for event_id, summary, changes, details in s.execute(rows_of).all():
         rows = (changes or {}).get("rows", [])
         created = (changes or {}).get("created_ids", {})
         kept = [r for r in rows if r[1] not in gone.get(r[0], ())]
@@ -127,16 +148,23 @@ def _scrub_events(uow: UnitOfWork, gone: dict[str, set[int]]) -> None:
             and r[2].get("segment_id") in gone["segment"]
         )
         new_created = {t: [i for i in ids if i not in gone.get(t, ())] for t, ids in created.items()}
-        if len(kept) == len(rows) and new_created == created:
-            continue
-        new_changes = dict(changes)
-        new_changes["rows"] = kept
-        if created:
-            new_changes["created_ids"] = new_created
-        values: dict[str, Any] = {"changes": new_changes}
-        if folded and "dropped" in (details or {}):
-            values["details"] = {**details, "dropped": max(0, int(details["dropped"]) - folded)}
-        s.execute(update(Event).where(Event.id == event_id).values(values))
+        new_details = _without_titles(details or {}, titles)
+        if folded and "dropped" in new_details:
+            new_details["dropped"] = max(0, int(new_details["dropped"]) - folded)
+        new_summary = _without_titles(summary or "", titles)
+        values: dict[str, Any] = {}
+        if len(kept) != len(rows) or new_created != created:
+            new_changes = dict(changes)
+            new_changes["rows"] = kept
+            if created:
+                new_changes["created_ids"] = new_created
+            values["changes"] = new_changes
+        if new_details != (details or {}):
+            values["details"] = new_details
+        if new_summary != (summary or ""):
+            values["summary"] = new_summary
+        if values:
+            s.execute(update(Event).where(Event.id == event_id).values(values))
 
 
 def withdraw_participant(
@@ -233,7 +261,7 @@ def withdraw_participant(
         "participant": {person.id},
         "code": set(doomed),
     }
-    _scrub_events(uow, gone)
+    _scrub_events(uow, gone, titles)
     if uow.dialect == "sqlite":
         s.execute(text(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES ('optimize')"))
     s.flush()

@@ -218,3 +218,18 @@ def test_vacuum_only_rewrites_the_file_and_a_busy_study_is_reported_not_crashed(
     assert ok("participants", "withdraw", "--vacuum-only", db=water).exit_code == 0
     missing = run_cli("participants", "withdraw", "Expert C", db=water)
     assert missing.exit_code == 2 and "--reason" in missing.stderr
+
+
+def test_a_name_in_a_withdrawn_document_title_leaves_the_log_too(water: str, tmp_path: Path) -> None:
+    notes = tmp_path / "Interview Aigerim Bekova.txt"
+    notes.write_text("The reservoir was built in 1982 and never repaired.\n", encoding="utf-8")
+    ok("import", str(notes), "--participant", "Expert C", db=water)
+    ok("code", "Interview Aigerim Bekova", "--quote", "never repaired", "Ageing pipes", db=water)
+    key = tmp_path / "key.csv"
+    key.write_text("real,pseudonym\nAigerim Bekova,Expert C\n", encoding="utf-8")
+    assert run_cli("audit", "--names", str(key), db=water).exit_code == 1
+    ok("participants", "withdraw", "Expert C", "--reason", REASON, db=water)
+    found = run_cli("audit", "--names", str(key), db=water)
+    assert found.exit_code == 0, found.stdout
+    log = json.dumps(ok("log", "--json", "--limit", "0", db=water).json(), ensure_ascii=False)
+    assert "Bekova" not in log and "(a withdrawn document)" in log
