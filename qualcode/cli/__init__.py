@@ -241,6 +241,7 @@ def _register() -> None:
     # Order matters only for modules that add subcommands to another module's group
     # (consolidate_cmds and report_cmds to `codes`/`themes`, import_cmds to `participants`).
     from qualcode.cli import (
+        analysis_cmds,
         coding_cmds,
         consolidate_cmds,
         import_cmds,
@@ -262,6 +263,7 @@ def _register() -> None:
         team_cmds,
         tui_cmds,
         integrity_cmds,
+        analysis_cmds,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)

@@ -302,4 +302,16 @@ class GlossaryEntry(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("coder.id"))
 
 
+class SavedQuery(Base):
+    """A coding query kept by name (``qualcode query EXPR --save NAME``), to run again later."""
+
+    __tablename__ = "saved_query"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    expression: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("coder.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 Index("ix_code_theme_id_position", Code.theme_id, Code.position)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -137,12 +138,14 @@ def list_segments(
     document: str | None = None,
     coder: str | None = None,
     only_coder: str | None = None,
+    codes: Sequence[str] | None = None,
 ) -> list[SegmentRow]:
     """Coded excerpts, one row per coding, in ``read_models.excerpts`` order (``only_coder``:
-    blinded coding, that coder's codings alone)."""
+    blinded coding, that coder's codings alone; ``codes``: only these codes, exact live names)."""
     return excerpts(
         uow,
         code=code,
+        codes=codes,
         participant=participant,
         document=document,
         coder=coder,

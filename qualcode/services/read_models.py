@@ -23,7 +23,7 @@ the study holds Cyrillic and no language is set, which orders Russian correctly 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -612,8 +612,10 @@ def excerpts(
     coder: str | None = None,
     viewer: str | None = None,
     blind: bool = False,
+    codes: Sequence[str] | None = None,
 ) -> list[SegmentRow]:
     """Coded excerpts, one row per coding; ``code`` follows merges to the surviving code;
+    ``codes`` keeps the codings of these live codes (exact names: a coding query's codes);
     ``coder`` keeps one coder's codings (and under ``blind`` only the viewer's are shown).
 
     Ordering rule: by participant in ``participant_order`` (documents of no participant last),
@@ -645,6 +647,8 @@ def excerpts(
     )
     if code is not None:
         q = q.where(Coding.code_id == code_by_name(s, code, follow_merges=True).id)
+    if codes is not None:
+        q = q.where(Code.name.in_(list(codes)))
     if participant is not None:
         q = q.where(Document.participant_id == participant_by_label(s, participant).id)
     if document is not None:
