@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from qualcode.cli import AppContext, emit_json, emit_table
+from qualcode.cli.coding_cmds import codes
 from qualcode.domain.errors import QualcodeError
 
 pass_app = click.make_pass_decorator(AppContext)
@@ -220,4 +221,160 @@ def query_cmd(
         )
 
 
-COMMANDS: list[click.Command] = [query_cmd]
+# ------------------------------------------------------------------ autocode
+
+
+@click.command("autocode")
+@click.argument("code", metavar="CODE")
+@click.option("--text", help="Code every place this text occurs.")
+@click.option("--regex", help="Code every match of this regular expression (Python syntax).")
+@click.option(
+    "--speaker", metavar="NAME", help="Code every turn of this speaker (transcripts, or 'NAME:' paragraphs)."
+)
+@click.option(
+    "--unit",
+    type=click.Choice(["match", "sentence", "paragraph", "turn"]),
+    default="match",
+    show_default=True,
+    help="Code the match itself, or the sentence, paragraph or speaker turn around it.",
+)
+@click.option("--whole-word", is_flag=True, help="Only matches that are whole words.")
+@click.option(
+    "--document", "documents", multiple=True, metavar="DOC", help="Only this document (repeatable)."
+)
+@click.option("--dry-run", is_flag=True, help="List the hits; change nothing.")
+@click.option("--new", "allow_new", is_flag=True, help="Create CODE if it is not in the codebook.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def autocode_cmd(
+    app: AppContext,
+    code: str,
+    text: str | None,
+    regex: str | None,
+    speaker: str | None,
+    unit: str,
+    whole_word: bool,
+    documents: tuple[str, ...],
+    dry_run: bool,
+    allow_new: bool,
+    as_json: bool,
+) -> None:
+    """Code every place a text, a pattern or a speaker occurs with CODE, in one undoable step.
+
+    Matching ignores case and treats е and ё as one letter, as search does. Try it first with
+    --dry-run (nothing changes); a real run is one event: `qualcode undo` takes it all back.
+    Excerpts this coder already gave CODE are left as they are.
+
+    \b
+    Examples:
+      qualcode autocode "Labour shortage" --text "shortage of workers" --unit sentence --dry-run
+      qualcode autocode Квоты --regex "квот[аы]" --whole-word --document "Expert D" --new
+      qualcode autocode "Expert answers" --speaker "Expert A" --new
+    """
+    from qualcode.services.autocode import autocode
+
+    kwargs = dict(
+        text=text,
+        regex=regex,
+        speaker=speaker,
+        unit=unit,
+        whole_word=whole_word,
+        documents=list(documents),
+        dry_run=dry_run,
+        allow_new=allow_new,
+    )
+    if dry_run:
+        with app.uow(write=False) as uow:
+            result = autocode(uow, code, **kwargs)  # type: ignore[arg-type]
+    else:
+        result = app.write(autocode, code, **kwargs)
+    if as_json:
+        emit_json(result)
+        return
+    emit_table(
+        ["document", "start", "end", "text", "already"],
+        [[h.document, h.start, h.end, h.text, "yes" if h.already else ""] for h in result.hits],
+    )
+    fresh = sum(1 for h in result.hits if not h.already)
+    if dry_run:
+        click.echo(
+            f"dry run: {fresh} new excerpt(s) in {result.documents} document(s) would be coded "
+            f"{result.code!r}; nothing changed"
+        )
+    else:
+        click.echo(
+            f"coded {result.coded} excerpt(s) in {result.documents} document(s) with {result.code!r}"
+            + (f" (event {result.event_id}; qualcode undo takes it back)" if result.event_id else "")
+        )
+
+
+# ------------------------------------------------------------------ codebook edits
+
+
+@codes.command("describe")
+@click.argument("code", metavar="CODE")
+@click.argument("description", metavar="TEXT")
+@pass_app
+def codes_describe(app: AppContext, code: str, description: str) -> None:
+    """Set what CODE covers (its description in the codebook exports); undo with qualcode undo.
+
+    \b
+    Example:
+      qualcode codes describe "Visa-free regime" "Entry without a visa for up to 30 days"
+    """
+    from qualcode.services.codebook_edit import describe_code
+
+    result = app.write(describe_code, code, description)
+    click.echo(f"described {result.code!r}")
+
+
+@codes.command("colour")
+@click.argument("code", metavar="CODE")
+@click.argument("colour", metavar="#RRGGBB")
+@pass_app
+def codes_colour(app: AppContext, code: str, colour: str) -> None:
+    """Set CODE's colour (#RRGGBB; "" clears it); undo with qualcode undo.
+
+    \b
+    Example:
+      qualcode codes colour "Visa-free regime" "#1F77B4"
+    """
+    from qualcode.services.codebook_edit import colour_code
+
+    result = app.write(colour_code, code, colour)
+    click.echo(f"{result.code!r} is now {result.after or 'without a colour'}")
+
+
+@click.command("uncode")
+@click.argument("document", metavar="DOC")
+@click.argument("code", metavar="CODE")
+@click.option("--start", type=int, help="First character of the excerpt (0-based).")
+@click.option("--end", type=int, help="Character after the excerpt.")
+@click.option("--quote", help="The excerpt's exact text, instead of offsets.")
+@click.option("--occurrence", type=int, help="Which occurrence of --quote, when it appears more than once.")
+@pass_app
+def uncode_cmd(
+    app: AppContext,
+    document: str,
+    code: str,
+    start: int | None,
+    end: int | None,
+    quote: str | None,
+    occurrence: int | None,
+) -> None:
+    """Remove your coding of CODE from an excerpt of DOC (what `u` does in the workbench).
+
+    The excerpt must be given exactly (offsets or quote); another coder's coding is never
+    removed. Undo with qualcode undo.
+
+    \b
+    Example:
+      qualcode uncode "Expert D" "Digitalisation" --quote "we're in the top 10 for e-Government"
+    """
+    from qualcode.services.codebook_edit import uncode_span
+
+    result = app.write(uncode_span, document, code, start=start, end=end, quote=quote, occurrence=occurrence)
+    click.echo(f"removed {result.code!r} from {result.document!r} [{result.start}, {result.end})")
+
+
+COMMANDS: list[click.Command] = [query_cmd, autocode_cmd, uncode_cmd]

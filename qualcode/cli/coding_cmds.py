@@ -11,12 +11,18 @@ pass_app = click.make_pass_decorator(AppContext)
 
 @click.command("code")
 @click.argument("document", metavar="DOC")
-@click.argument("codes", nargs=-1, required=True, metavar="CODE...")
+@click.argument("codes", nargs=-1, metavar="CODE...")
 @click.option("--start", type=int, help="First character of the excerpt (0-based).")
 @click.option("--end", type=int, help="Character after the excerpt.")
 @click.option("--quote", help="The excerpt's exact text, instead of offsets.")
 @click.option("--occurrence", type=int, help="Which occurrence of --quote, when it appears more than once.")
 @click.option("--new", "allow_new", is_flag=True, help="Create codes that are not in the codebook yet.")
+@click.option(
+    "--in-vivo", "in_vivo", is_flag=True, help="Name the code with the excerpt's own words (no CODE)."
+)
+@click.option(
+    "--force", is_flag=True, help="With --in-vivo: create the code even if its name is near another's."
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
 def code_cmd(
@@ -28,27 +34,44 @@ def code_cmd(
     quote: str | None,
     occurrence: int | None,
     allow_new: bool,
+    in_vivo: bool,
+    force: bool,
     as_json: bool,
 ) -> None:
     """Code an excerpt of DOC (its id or title) with one or more codes.
+
+    With --in-vivo the excerpt's own words name the code (at most 100 characters; a name close
+    to an existing code's is refused unless --force, as the workbench picker warns).
 
     \b
     Examples:
       qualcode code "Expert D" --quote "we're in the top 10 for e-Government" Digitalisation
       qualcode code 4 --start 120 --end 180 "Visa-free regime" --new
+      qualcode code "Expert H" --quote "a latent problem" --in-vivo
     """
+    from qualcode.domain.errors import QualcodeError
+    from qualcode.services.codebook_edit import code_in_vivo
     from qualcode.services.coding import code_span
 
-    result = app.write(
-        code_span,
-        document,
-        list(codes),
-        start=start,
-        end=end,
-        quote=quote,
-        occurrence=occurrence,
-        allow_new=allow_new,
-    )
+    if in_vivo:
+        if codes:
+            raise QualcodeError("--in-vivo names the code from the excerpt; give no CODE")
+        result = app.write(
+            code_in_vivo, document, start=start, end=end, quote=quote, occurrence=occurrence, force=force
+        )
+    elif not codes:
+        raise QualcodeError("name at least one CODE, or use --in-vivo")
+    else:
+        result = app.write(
+            code_span,
+            document,
+            list(codes),
+            start=start,
+            end=end,
+            quote=quote,
+            occurrence=occurrence,
+            allow_new=allow_new,
+        )
     if as_json:
         emit_json(result)
         return
