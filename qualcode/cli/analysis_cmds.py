@@ -12,6 +12,7 @@ import click
 
 from qualcode.cli import AppContext, emit_json, emit_table
 from qualcode.cli.coding_cmds import codes
+from qualcode.cli.report_cmds import report
 from qualcode.domain.errors import QualcodeError
 
 pass_app = click.make_pass_decorator(AppContext)
@@ -375,6 +376,224 @@ def uncode_cmd(
 
     result = app.write(uncode_span, document, code, start=start, end=end, quote=quote, occurrence=occurrence)
     click.echo(f"removed {result.code!r} from {result.document!r} [{result.start}, {result.end})")
+
+
+# ------------------------------------------------------------------ words, saturation
+
+
+def _read_stopword_file(path: str) -> str:
+    from qualcode.io.text import decode_text
+
+    file = Path(path)
+    if not file.is_file():
+        raise QualcodeError("no such stop-word file (or list: give en, ru, kk)", source=path)
+    return decode_text(file.read_bytes(), source=path)[0]
+
+
+@report.command("words")
+@click.option("--by", type=click.Choice(["participant", "document", "code"]), help="A column per group.")
+@click.option("--top", "top_n", type=int, default=50, show_default=True, help="How many words.")
+@click.option(
+    "--stopwords", metavar="en,ru,kk|FILE", help="Leave out these function words (lists or a file)."
+)
+@click.option("--stem", is_flag=True, help="Count forms of a word together (Snowball; Kazakh suffix rules).")
+@click.option(
+    "--chart", type=click.Path(dir_okay=False, path_type=Path), help="Also draw the counts (.png/.svg)."
+)
+@click.option("--blind", is_flag=True, help="--by code: only your own codings.")
+@output_options
+@pass_app
+def report_words(
+    app: AppContext,
+    by: str | None,
+    top_n: int,
+    stopwords: str | None,
+    stem: bool,
+    chart: Path | None,
+    blind: bool,
+    as_json: bool,
+    fmt: str | None,
+    out: Path | None,
+) -> None:
+    """The most frequent words of the interviews, overall or per participant, document or code.
+
+    Words are counted case-insensitively with е and ё as one letter; numbers are left out.
+    --by code counts the words of each code's coded excerpts.
+
+    \b
+    Examples:
+      qualcode report words --top 30 --stopwords en,ru,kk --stem
+      qualcode report words --by participant --stopwords ru -o words.xlsx
+      qualcode report words --by code --top 20 --json
+      qualcode report words --stopwords en --chart words.png
+    """
+    from qualcode.domain.words import read_stopwords
+    from qualcode.services.words import word_frequencies
+
+    stop = read_stopwords(stopwords, read_file=_read_stopword_file) if stopwords else frozenset()
+    if chart is not None:
+        from qualcode.io.output import ensure_folder
+
+        ensure_folder(chart)
+    with app.uow(write=False) as uow:
+        table = word_frequencies(
+            uow, by=by, top_n=top_n, stopwords=stop, stemmed=stem, only_coder=app.only_coder(blind)
+        )
+    groups = list(table.groups) if by else []
+    headers = ["word", *(["stem"] if stem else []), "total", *groups]
+    rows = [
+        [r.word, *([r.stem] if stem else []), r.total, *(list(r.counts) if by else [])] for r in table.rows
+    ]
+    emit_rows(
+        headers,
+        rows,
+        fmt=fmt,
+        out=out,
+        as_json=as_json,
+        json_value={
+            "by": by,
+            "groups": groups,
+            "words_counted": table.words_counted,
+            "words": [
+                {
+                    "word": r.word,
+                    "stem": r.stem,
+                    "total": r.total,
+                    "counts": dict(zip(groups, r.counts, strict=True)) if by else {},
+                }
+                for r in table.rows
+            ],
+        },
+        title="Words",
+    )
+    if chart is not None:
+        from qualcode.io.charts import write_word_chart
+
+        write_word_chart(
+            chart, [r.word for r in table.rows], [r.total for r in table.rows], title="Word frequencies"
+        )
+        click.echo(f"wrote {chart}", err=True)
+
+
+@report.command("kwic")
+@click.argument("term")
+@click.option("--width", type=int, default=40, show_default=True, help="Characters of context either side.")
+@click.option("--whole-word", is_flag=True, help="Only the whole word (default: words beginning with TERM).")
+@output_options
+@pass_app
+def report_kwic(
+    app: AppContext, term: str, width: int, whole_word: bool, as_json: bool, fmt: str | None, out: Path | None
+) -> None:
+    """Keyword in context: every place a word beginning with TERM occurs, with the text around it.
+
+    Matching ignores case and treats е and ё as one letter, as search does.
+
+    \b
+    Examples:
+      qualcode report kwic квот --width 50
+      qualcode report kwic migrant --whole-word -o migrant.xlsx
+    """
+    from qualcode.services.words import keywords_in_context
+
+    with app.uow(write=False) as uow:
+        found = keywords_in_context(uow, term, width=width, whole_word=whole_word)
+    headers = ["document", "participant", "start", "end", "left", "keyword", "right"]
+    rows = [[k.document, k.participant, k.start, k.end, k.left, k.keyword, k.right] for k in found]
+    emit_rows(
+        headers,
+        rows,
+        fmt=fmt,
+        out=out,
+        as_json=as_json,
+        json_value=found,
+        title="Keyword in context",
+        screen=(
+            ["document", "left", "keyword", "right"],
+            [
+                [k.document, k.left[-width:].rjust(min(width, 40))[-40:], k.keyword, k.right[:40]]
+                for k in found
+            ],
+        ),
+    )
+
+
+@report.command("saturation")
+@click.option(
+    "--order", default="date", show_default=True, metavar="date|title|attribute:KEY", help="Interview order."
+)
+@click.option("--include-excluded", is_flag=True, help="Also count excluded codes.")
+@click.option(
+    "--chart", type=click.Path(dir_okay=False, path_type=Path), help="Also draw the curve (.png/.svg)."
+)
+@click.option("--blind", is_flag=True, help="Only your own codings.")
+@output_options
+@pass_app
+def report_saturation(
+    app: AppContext,
+    order: str,
+    include_excluded: bool,
+    chart: Path | None,
+    blind: bool,
+    as_json: bool,
+    fmt: str | None,
+    out: Path | None,
+) -> None:
+    """Code saturation: new codes per interview, in order, and the cumulative curve.
+
+    The evidence a methods chapter gives for having interviewed enough (Guest, Bunce & Johnson
+    2006, Field Methods 18(1):59-82): once interviews add few or no new codes, the curve is flat.
+    --order date reads each participant's interview date attribute.
+
+    \b
+    Examples:
+      qualcode report saturation
+      qualcode report saturation --order title --chart saturation.png
+      qualcode report saturation --order attribute:wave --json
+    """
+    from qualcode.services.saturation import code_saturation
+
+    if chart is not None:
+        from qualcode.io.output import ensure_folder
+
+        ensure_folder(chart)
+    with app.uow(write=False) as uow:
+        steps = code_saturation(
+            uow, order=order, include_excluded=include_excluded, only_coder=app.only_coder(blind)
+        )
+    headers = ["#", "interview", "participant", "codes", "new", "cumulative", "share", "new codes"]
+    rows = [
+        [
+            s.position,
+            s.interview,
+            s.participant,
+            s.codes,
+            s.new,
+            s.cumulative,
+            f"{s.share:.0%}",
+            "; ".join(s.new_codes),
+        ]
+        for s in steps
+    ]
+    emit_rows(
+        headers,
+        rows,
+        fmt=fmt,
+        out=out,
+        as_json=as_json,
+        json_value={"order": order, "interviews": steps},
+        title="Saturation",
+    )
+    if chart is not None:
+        from qualcode.io.charts import write_saturation_chart
+
+        write_saturation_chart(
+            chart,
+            [s.interview for s in steps],
+            [s.new for s in steps],
+            [s.cumulative for s in steps],
+            title="Code saturation",
+        )
+        click.echo(f"wrote {chart}", err=True)
 
 
 COMMANDS: list[click.Command] = [query_cmd, autocode_cmd, uncode_cmd]

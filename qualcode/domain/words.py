@@ -175,12 +175,15 @@ def keyword_in_context(text: str, spans: Iterable[tuple[int, int]], *, width: in
     for a, b in spans:
         left = text[max(0, a - width) : a]
         right = text[b : b + width]
-        if a - width > 0 and " " in left:
-            left = left[left.index(" ") + 1 :]
-        if b + width < len(text) and " " in right:
-            right = right[: right.rindex(" ")]
+        if a - width > 0 and (cut := _SPACE.search(left)):
+            left = left[cut.end() :]  # start at a whole word
+        if b + width < len(text) and (cuts := list(_SPACE.finditer(right))):
+            right = right[: cuts[-1].start()]
         out.append(Context(a, b, _flat(left), text[a:b], _flat(right)))
     return out
+
+
+_SPACE = re.compile(r"\s+")
 
 
 def _flat(text: str) -> str:
