@@ -596,4 +596,52 @@ def report_saturation(
         click.echo(f"wrote {chart}", err=True)
 
 
+# ------------------------------------------------------------------ surveys (qualcode import --survey)
+
+
+def import_survey_file(
+    app: AppContext,
+    files: tuple[str, ...],
+    id_column: str | None,
+    text_columns: str | None,
+    by: str,
+    sheet: str | None,
+    key_file: Path | None,
+    again: bool,
+) -> None:
+    """``qualcode import FILE --survey``: read the sheet, then store it as one event."""
+    from qualcode.io.survey import read_survey
+    from qualcode.services.survey import import_survey
+
+    if len(files) != 1:
+        raise QualcodeError("--survey reads one sheet; give one .xlsx or .csv file")
+    if not id_column or not text_columns:
+        raise QualcodeError("--survey needs --id-column COLUMN and --text-columns Q1,Q2")
+    path = Path(files[0])
+    survey = read_survey(
+        path,
+        id_column=id_column,
+        text_columns=[c.strip() for c in text_columns.split(",") if c.strip()],
+        by=by,
+        sheet=sheet,
+    )
+    docs = list(survey.documents)
+    if key_file is not None:
+        from qualcode.io.pseudonyms import PseudonymKey, pseudonymise
+
+        key = PseudonymKey.from_csv(key_file)
+        docs = [(pseudonymise(doc, key), label) for doc, label in docs]
+    result = app.write(
+        import_survey,
+        [(r.label, r.attributes, r.row) for r in survey.respondents],
+        docs,
+        source=str(path),
+        allow_duplicate=again,
+    )
+    click.echo(
+        f"{path}: {len(result.participants)} respondents as participants, {len(result.documents)} documents "
+        f"(one per {by}; qualcode undo takes the import back)"
+    )
+
+
 COMMANDS: list[click.Command] = [query_cmd, autocode_cmd, uncode_cmd]

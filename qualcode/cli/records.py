@@ -141,6 +141,19 @@ def expand_paths(patterns: tuple[str, ...], suffixes: tuple[str, ...]) -> list[P
 )
 @click.option("--again", is_flag=True, help="Import a file even if the same content is in the study.")
 @click.option("--title", help="The document's title (one file only; default: the file name).")
+@click.option(
+    "--survey", is_flag=True, help="A survey sheet (.xlsx/.csv): a participant per row, answers as documents."
+)
+@click.option("--id-column", metavar="COLUMN", help="--survey: the column naming each respondent.")
+@click.option("--text-columns", metavar="Q1,Q2", help="--survey: the open-question columns.")
+@click.option(
+    "--by",
+    "survey_by",
+    type=click.Choice(["answer", "question"]),
+    default="answer",
+    help="--survey: a document per.",
+)
+@click.option("--sheet", help="--survey: the Excel sheet (default: the first).")
 @pass_app
 def import_cmd(
     app: AppContext,
@@ -151,6 +164,11 @@ def import_cmd(
     speakers_file: Path | None,
     again: bool,
     title: str | None,
+    survey: bool,
+    id_column: str | None,
+    text_columns: str | None,
+    survey_by: str,
+    sheet: str | None,
 ) -> None:
     """Import notes, Word/Google Docs/LibreOffice files and transcripts; one transaction per file.
 
@@ -167,12 +185,18 @@ def import_cmd(
       qualcode import zoom/ --speakers speakers.csv
       qualcode import "Expert K.txt" --encoding cp1251
       qualcode --db new.qualcode import thesis.qdpx   # a REFI-QDA project, into a new study
+      qualcode import survey.xlsx --survey --id-column ID --text-columns Q1,Q2 [--by question]
     """
     from qualcode.io.pseudonyms import PseudonymKey
     from qualcode.io.readers import DOCUMENT_SUFFIXES, read_document
     from qualcode.io.transcripts import read_speaker_map
     from qualcode.services.documents import DocumentToStore, check_storable, import_document
 
+    if survey or id_column or text_columns:
+        from qualcode.cli.analysis_cmds import import_survey_file
+
+        import_survey_file(app, files, id_column, text_columns, survey_by, sheet, key_file, again)
+        return
     if any(f.lower().endswith(".qdpx") for f in files):  # a whole REFI-QDA project
         from qualcode.cli.report_cmds import import_project_files
 

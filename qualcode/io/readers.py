@@ -20,7 +20,9 @@ from qualcode.io.pseudonyms import PseudonymKey, pseudonymise
 from qualcode.io.text import TEXT_SUFFIXES, read_text_document
 from qualcode.io.transcripts import TRANSCRIPT_SUFFIXES, read_transcript
 
-DOCUMENT_SUFFIXES = (*TEXT_SUFFIXES, ".docx", ".odt", *TRANSCRIPT_SUFFIXES)
+# PDF, HTML and RTF readers import their libraries only when such a file is read.
+SOURCE_SUFFIXES = (".pdf", ".html", ".htm", ".rtf")
+DOCUMENT_SUFFIXES = (*TEXT_SUFFIXES, ".docx", ".odt", *TRANSCRIPT_SUFFIXES, *SOURCE_SUFFIXES)
 LEGACY_ENCODINGS = ("cp1251", "koi8_r")
 # charset-normalizer's measures (0..1): "chaos" is how garbled the decoded text looks, "coherence"
 # how well its letter frequencies fit a language. These bounds refuse short or mixed samples.
@@ -83,6 +85,18 @@ def read_document(
         from qualcode.io.odt import read_odt
 
         doc = read_odt(path)
+    elif suffix == ".pdf":
+        from qualcode.io.pdf import read_pdf
+
+        doc = read_pdf(path)
+    elif suffix in (".html", ".htm"):
+        from qualcode.io.html import read_html
+
+        doc = read_html(path)
+    elif suffix == ".rtf":
+        from qualcode.io.rtf import read_rtf
+
+        doc = read_rtf(path)
     else:
         raise QualcodeError(
             f"unsupported file type {suffix or '(none)'}; qualcode reads " + ", ".join(DOCUMENT_SUFFIXES),
