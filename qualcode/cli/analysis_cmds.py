@@ -48,6 +48,15 @@ def table_format(fmt: str | None, out: Path | None) -> str | None:
     return fmt
 
 
+def check_output(app: AppContext | None, out: Path, force: bool) -> None:
+    """Refuse an output file that is the open study, another study, or a file qualcode did not
+    write (unless ``force``), before any work."""
+    from qualcode.db.engine import locate
+    from qualcode.io.output import check_target
+
+    check_target(out, study=locate(app.db).path if app is not None and app.db else None, force=force)
+
+
 def output_options(fn: Callable[..., T]) -> Callable[..., T]:
     """--json, --format and -o, shared by the analysis commands."""
     fn = click.option(
@@ -59,6 +68,12 @@ def output_options(fn: Callable[..., T]) -> Callable[..., T]:
         type=click.Choice(["csv", "xlsx", "md", "json"]),
         default=None,
         help="Output format (default: from -o's suffix, else a table).",
+    )(fn)
+    fn = click.option(
+        "--force", is_flag=True, help="Replace -o's file even if qualcode did not write it (never the study)."
+    )(fn)
+    fn = click.option(
+        "--raw", is_flag=True, help="In .csv, no ' before cells that begin like a formula (=+-@)."
     )(fn)
     return click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")(fn)
 
@@ -73,9 +88,15 @@ def emit_rows(
     json_value: Any,
     title: str,
     screen: tuple[list[str], list[list[Any]]] | None = None,
+    app: AppContext | None = None,
+    force: bool = False,
+    raw: bool = False,
 ) -> None:
-    """Print or write one table in the chosen format (JSON gets ``json_value``)."""
+    """Print or write one table in the chosen format (JSON gets ``json_value``); a file target is
+    checked first (never the open study, nor a file qualcode did not write, unless ``force``)."""
     fmt = "json" if as_json and fmt is None else table_format(fmt, out)
+    if out is not None:
+        check_output(app, out, force)
     if fmt == "json":
         if out is None:
             emit_json(json_value)
@@ -92,12 +113,14 @@ def emit_rows(
     elif out is None:
         from qualcode.io.table_out import table_csv, table_markdown
 
-        click.echo((table_csv if fmt == "csv" else table_markdown)(headers, rows), nl=False)
+        click.echo(
+            table_csv(headers, rows, raw=raw) if fmt == "csv" else table_markdown(headers, rows), nl=False
+        )
         return
     else:
         from qualcode.io.table_out import write_table
 
-        write_table(out, fmt, headers, rows, title=title)
+        write_table(out, fmt, headers, rows, title=title, raw=raw)
     click.echo(f"wrote {out}", err=True)
 
 
@@ -153,6 +176,8 @@ def query_cmd(
     as_json: bool,
     fmt: str | None,
     out: Path | None,
+    force: bool,
+    raw: bool,
 ) -> None:
     """Coded excerpts that match a coding query, one row per coding (as `segments` prints them).
 
@@ -187,6 +212,9 @@ def query_cmd(
             as_json=as_json,
             json_value=[{"name": q.name, "query": q.expression, "saved_by": q.created_by} for q in found],
             title="Saved queries",
+            app=app,
+            force=force,
+            raw=raw,
         )
         return
     if (expression is None) == (run_name is None):
@@ -214,6 +242,9 @@ def query_cmd(
             ["segment", "participant", "code", "coder", "text"],
             [[r.segment_id, r.participant or r.document, r.code, r.coder, r.text] for r in result.rows],
         ),
+        app=app,
+        force=force,
+        raw=raw,
     )
     if not as_json and fmt is None and out is None:
         click.echo(
@@ -414,6 +445,8 @@ def report_words(
     as_json: bool,
     fmt: str | None,
     out: Path | None,
+    force: bool,
+    raw: bool,
 ) -> None:
     """The most frequent words of the interviews, overall or per participant, document or code.
 
@@ -432,9 +465,7 @@ def report_words(
 
     stop = read_stopwords(stopwords, read_file=_read_stopword_file) if stopwords else frozenset()
     if chart is not None:
-        from qualcode.io.output import ensure_folder
-
-        ensure_folder(chart)
+        check_output(app, chart, force)
     with app.uow(write=False) as uow:
         table = word_frequencies(
             uow, by=by, top_n=top_n, stopwords=stop, stemmed=stem, only_coder=app.only_coder(blind)
@@ -465,6 +496,9 @@ def report_words(
             ],
         },
         title="Words",
+        app=app,
+        force=force,
+        raw=raw,
     )
     if chart is not None:
         from qualcode.io.charts import write_word_chart
@@ -482,7 +516,15 @@ def report_words(
 @output_options
 @pass_app
 def report_kwic(
-    app: AppContext, term: str, width: int, whole_word: bool, as_json: bool, fmt: str | None, out: Path | None
+    app: AppContext,
+    term: str,
+    width: int,
+    whole_word: bool,
+    as_json: bool,
+    fmt: str | None,
+    out: Path | None,
+    force: bool,
+    raw: bool,
 ) -> None:
     """Keyword in context: every place a word beginning with TERM occurs, with the text around it.
 
@@ -514,6 +556,9 @@ def report_kwic(
                 for k in found
             ],
         ),
+        app=app,
+        force=force,
+        raw=raw,
     )
 
 
@@ -537,6 +582,8 @@ def report_saturation(
     as_json: bool,
     fmt: str | None,
     out: Path | None,
+    force: bool,
+    raw: bool,
 ) -> None:
     """Code saturation: new codes per interview, in order, and the cumulative curve.
 
@@ -553,9 +600,7 @@ def report_saturation(
     from qualcode.services.saturation import code_saturation
 
     if chart is not None:
-        from qualcode.io.output import ensure_folder
-
-        ensure_folder(chart)
+        check_output(app, chart, force)
     with app.uow(write=False) as uow:
         steps = code_saturation(
             uow, order=order, include_excluded=include_excluded, only_coder=app.only_coder(blind)
@@ -582,6 +627,9 @@ def report_saturation(
         as_json=as_json,
         json_value={"order": order, "interviews": steps},
         title="Saturation",
+        app=app,
+        force=force,
+        raw=raw,
     )
     if chart is not None:
         from qualcode.io.charts import write_saturation_chart

@@ -3,8 +3,8 @@
 One column names the respondent (their participant label); the open-question columns become
 documents, either one per answer (titled "LABEL – QUESTION", tied to the respondent) or, with
 ``by="question"``, one per question (each answer a paragraph "LABEL: answer", and
-``meta["turns"]`` keeps whose answer each [start, end) is, as a transcript's speaker turns). Every other column becomes a
-participant attribute. Rows and columns are named in every message.
+``meta["turns"]`` keeps whose answer each [start, end) is, as a transcript's speaker turns).
+Every other column becomes a participant attribute. Rows and columns are named in every message.
 """
 
 from __future__ import annotations

@@ -38,6 +38,9 @@ def export_every_xlsx(db: str, folder: Path) -> list[Path]:
         "participants.xlsx": ["export", "participants", "--columns", columns, "OUT"],
         "matrix.xlsx": ["export", "matrix", "OUT", "--themes"],
         "cooccurrence.xlsx": ["report", "cooccurrence", "--min", "1", "-o"],
+        # The analysis tables (qualcode.io.table_out).
+        "query.xlsx": ["query", 'where participant != "-"', "-o"],  # every excerpt
+        "words.xlsx": ["report", "words", "--by", "participant", "--top", "20", "-o"],
     }
     paths = []
     for name, args in commands.items():
