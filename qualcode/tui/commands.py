@@ -51,6 +51,9 @@ class WorkbenchCommands(Provider):
         from qualcode.tui.screens import export_commands
 
         found.extend(export_commands(self.app))
+        from qualcode.tui.analysis import analysis_commands  # the analysis helper's entries
+
+        found.extend(analysis_commands(self.app))
         seen: set[str] = set()
         unique = []
         for command in found:
