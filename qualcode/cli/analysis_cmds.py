@@ -22,7 +22,7 @@ _TABLE_SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".md": "md", ".json": "json"}
 
 
 @contextmanager
-def _query_errors() -> Iterator[None]:
+def query_errors() -> Iterator[None]:
     """A malformed query: the message, then the query with a caret under the fault; exit 2."""
     from qualcode.domain.query import QuerySyntaxError
 
@@ -219,7 +219,7 @@ def query_cmd(
         return
     if (expression is None) == (run_name is None):
         raise QualcodeError("give a query EXPR, or --run NAME for a saved one (see qualcode query --help)")
-    with _query_errors():
+    with query_errors():
         if run_name is not None:
             with app.uow(write=False) as uow:
                 expression = saved_query(uow, run_name)

@@ -279,11 +279,22 @@ def export_participants(
     click.echo(f"wrote {out}: {len(people)} participants")
 
 
-def _matrix(app: AppContext, by: str, with_themes: bool, include_excluded: bool) -> Matrix:
+def _matrix(
+    app: AppContext, by: str, with_themes: bool, include_excluded: bool, where: str | None = None
+) -> Matrix:
     from qualcode.services.reports import matrix
 
     with app.uow(write=False) as uow:
-        return matrix(uow, by=by, themes=with_themes, include_excluded=include_excluded, **app.view())
+        codings = None
+        if where is not None:  # the coding-query filters (the analysis helper's)
+            from qualcode.cli.analysis_cmds import query_errors
+            from qualcode.services.query import filtered_coding_ids
+
+            with query_errors():
+                codings = filtered_coding_ids(uow, where, only_coder=app.only_coder())
+        return matrix(
+            uow, by=by, themes=with_themes, include_excluded=include_excluded, codings=codings, **app.view()
+        )
 
 
 def _write_matrix(table: Matrix, fmt: str, out: Path | None, *, raw: bool = False) -> None:
@@ -418,6 +429,9 @@ def report() -> None:
 @click.option("--themes", "with_themes", is_flag=True, help="Add a subtotal row per theme.")
 @_output_options
 @click.option("--include-excluded", is_flag=True, help="Also count excluded codes.")
+@click.option(
+    "--where", metavar="FILTER", help="Count only codings this query filter keeps (see qualcode query)."
+)
 @pass_app
 def report_matrix(
     app: AppContext,
@@ -428,18 +442,23 @@ def report_matrix(
     force: bool,
     raw: bool,
     include_excluded: bool,
+    where: str | None,
 ) -> None:
     """Codings per code × participant (or document, or attribute value), with totals.
+
+    --where takes a coding query's filters (participant attributes, document, participant,
+    coder, coded date): only the codings it keeps are counted.
 
     \b
     Examples:
       qualcode report matrix --themes
       qualcode report matrix --by attribute:mode --format json
       qualcode report matrix --themes -o matrix.xlsx
+      qualcode report matrix --where 'organisation contains NGO and date < 2024-05-01'
     """
     if out is not None:
         _target(app, out, force)
-    table = _matrix(app, by, with_themes, include_excluded)
+    table = _matrix(app, by, with_themes, include_excluded, where)
     fmt = _format(fmt, out)
     if fmt is None:
         emit_table(

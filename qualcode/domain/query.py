@@ -30,7 +30,7 @@ sentences (or paragraphs) away from a segment of B in the same document (0: the 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -367,7 +367,7 @@ class Seg:
     document_id: int
     start: int
     end: int
-    code_ids: frozenset[int]
+    code_ids: frozenset[Hashable]  # what resolve() gives a name (code ids or code names)
 
 
 @dataclass
@@ -379,7 +379,7 @@ class Evaluator:
     """
 
     segments: Sequence[Seg]
-    resolve: Callable[[Name], frozenset[int]]
+    resolve: Callable[[Name], frozenset[Hashable]]
     units: Callable[[int, str], Sequence[tuple[int, int]]]
     _by_doc: dict[int, list[Seg]] = field(default_factory=dict)
 

@@ -97,7 +97,8 @@ def read_pdf(path: Path) -> ImportedDocument:
 
 def page_of(meta: dict[str, object], offset: int) -> int | None:
     """The page number an offset of a PDF document's text is on (None if not a PDF's)."""
-    for page in meta.get("pages", []) or []:  # type: ignore[union-attr]
+    pages = meta.get("pages")
+    for page in pages if isinstance(pages, list) else []:
         if page["start"] <= offset < page["end"] + 2:
             return int(page["page"])
     return None

@@ -306,3 +306,11 @@ def saved_query(uow: UnitOfWork, name: str) -> str:
             f"no saved query {name!r}{_did_you_mean(name, names)} (see qualcode query --list)"
         )
     return found
+
+
+def filtered_coding_ids(uow: UnitOfWork, where: str, *, only_coder: str | None = None) -> set[int]:
+    """The ids of the codings a ``where`` filter keeps (``organisation = NGO and mode = Zoom``),
+    for reports that take the query language's filters (``report matrix --where``)."""
+    text = where.strip()
+    expression = text if text.lower().startswith("where") else f"where {text}"
+    return {r.coding_id for r in run_query(uow, expression, only_coder=only_coder).rows}

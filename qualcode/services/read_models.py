@@ -23,7 +23,7 @@ the study holds Cyrillic and no language is set, which orders Russian correctly 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -467,8 +467,13 @@ def code_matrix(
     max_columns: int | None = None,
     viewer: str | None = None,
     blind: bool = False,
+    codings: Collection[int] | None = None,
 ) -> Matrix:
     """Codings per code × column (participant, document or ``attribute:KEY`` value).
+
+    ``codings``: count only these coding ids (a coding query's ``where`` filter, from
+    ``services.query.filtered_coding_ids``); a row's participants are then those of its kept
+    codings.
 
     Rows follow ``codebook_tree``'s order exactly; with ``themes`` a subtotal row heads each
     theme (and sub-theme) whose codes or sub-themes have rows, and a theme's subtotal includes
@@ -487,14 +492,42 @@ def code_matrix(
     tree = codebook_tree(uow, viewer=viewer, blind=blind)
     shown = {CodeStatus.ACTIVE.value, CodeStatus.EXCLUDED.value} if include_excluded else {"active"}
     cells: dict[int, dict[int, int]] = defaultdict(dict)
-    for code_id, doc_id, count in s.execute(
-        _only(
-            select(Coding.code_id, Segment.document_id, func.count(Coding.id))
-            .join(Segment, Segment.id == Coding.segment_id)
-            .group_by(Coding.code_id, Segment.document_id),
-            only,
+    counted: list[Any] = []
+    kept_people: dict[int, set[int]] = defaultdict(set)
+    if codings is None:
+        counted = list(
+            s.execute(
+                _only(
+                    select(Coding.code_id, Segment.document_id, func.count(Coding.id))
+                    .join(Segment, Segment.id == Coding.segment_id)
+                    .group_by(Coding.code_id, Segment.document_id),
+                    only,
+                )
+            ).all()
         )
-    ).all():
+    else:
+        keep = set(codings)
+        pairs: dict[tuple[int, int], int] = defaultdict(int)
+        for coding_id, code_id, doc_id in s.execute(
+            _only(
+                select(Coding.id, Coding.code_id, Segment.document_id).join(
+                    Segment, Segment.id == Coding.segment_id
+                ),
+                only,
+            )
+        ):
+            if coding_id in keep:
+                pairs[(code_id, doc_id)] += 1
+        counted = [(code_id, doc_id, n) for (code_id, doc_id), n in pairs.items()]
+        owner = dict(s.execute(select(Document.id, Document.participant_id)).all())
+        for code_id, doc_id in pairs:
+            if owner.get(doc_id) is not None:
+                kept_people[code_id].add(owner[doc_id])
+
+    def people_of(c: CodeNode) -> set[int] | frozenset[int]:
+        return c.participant_ids if codings is None else kept_people.get(c.id, set())
+
+    for code_id, doc_id, count in counted:
         row = cells[code_id]
         col = column_of[doc_id]
         row[col] = row.get(col, 0) + count
@@ -520,7 +553,7 @@ def code_matrix(
             up: int | None = t.id
             while up is not None:
                 add(theme_sum[up], cells.get(c.id, {}))
-                theme_people[up] |= c.participant_ids
+                theme_people[up] |= people_of(c)
                 up = parent_of.get(up)
     has_rows: set[int] = set()
     for t in tree.themes:
@@ -540,11 +573,11 @@ def code_matrix(
                 continue
             row = cells.get(c.id, {})
             add(grand, row)
-            everyone.update(c.participant_ids)
+            everyone.update(people_of(c))
             rows.append(
                 MatrixRow(
                     "code", c.name, theme, depth + c.depth, window(row), width, sum(row.values()),
-                    len(c.participant_ids),
+                    len(people_of(c)),
                 )
             )  # fmt: skip
 

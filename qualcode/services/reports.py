@@ -8,7 +8,7 @@ the workbench.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -150,10 +150,18 @@ def matrix(
     include_excluded: bool = False,
     viewer: str | None = None,
     blind: bool = False,
+    codings: Collection[int] | None = None,
 ) -> Matrix:
-    """Codings per code × column with totals and theme subtotals: ``read_models.code_matrix``."""
+    """Codings per code × column with totals and theme subtotals: ``read_models.code_matrix``
+    (``codings``: only these coding ids, a coding query's ``where`` filter)."""
     return read_models.code_matrix(
-        uow, by=by, themes=themes, include_excluded=include_excluded, viewer=viewer, blind=blind
+        uow,
+        by=by,
+        themes=themes,
+        include_excluded=include_excluded,
+        viewer=viewer,
+        blind=blind,
+        codings=codings,
     )
 
 

@@ -39,7 +39,9 @@ def _ordered(
         key = order.split(":", 1)[1].strip() if order.startswith("attribute:") else None
         if key == "":
             raise QualcodeError("--order attribute:KEY needs a KEY, for example attribute:date")
-        keyed = []
+        keyed: list[
+            tuple[tuple[tuple[int, object], ...], tuple[int, str, str | None, dict[str, object]]]
+        ] = []
         for d in docs:
             if key is None:
                 value = next((v for k in DATE_KEYS if (v := _attribute(d[3], k)) is not None), None)
@@ -54,7 +56,7 @@ def _ordered(
                     raise QualcodeError(
                         f"document {d[1]!r}: {value!r} is not a date qualcode can read (use 2024-04-11)"
                     )
-                keyed.append(((parsed.isoformat(),), d))
+                keyed.append((((0, parsed.toordinal()),), d))
             else:
                 keyed.append((natural_key(str(value)), d))
         keyed.sort(key=lambda kv: (kv[0], natural_key(kv[1][1])))

@@ -193,3 +193,29 @@ def test_query_writes_xlsx_csv_and_markdown(study: str, tmp_path: Path) -> None:
     assert "Торговля людьми скрыта. Жертвы боятся полиции." in text and "Nobody reports it." in text
     md = cli_ok("query", "Страх", "--format", "md", db=study)
     assert md.startswith("| segment_id | document |") and "| Nobody reports it. |" in md
+
+
+def test_report_matrix_takes_the_query_filters(study: str) -> None:
+    rows = run_cli("segments", "--json", db=study).json()
+    zoom = [r for r in rows if r["participant"] == "Эксперт А" and r["coder"] == "tester"]
+    expected: dict[str, int] = defaultdict(int)
+    for r in zoom:
+        expected[r["code"]] += 1
+    result = run_cli(
+        "report", "matrix", "--where", "mode = Zoom and coder = tester", "--format", "json", db=study
+    )
+    assert result.exit_code == 0, result.stderr
+    table = result.json()
+    got = {r["code"]: r["total"] for r in table["rows"] if r["total"]}
+    assert (
+        got
+        == dict(expected)
+        == {"Трудовая миграция": 1, "Нехватка кадров": 2, "Торговля людьми": 1, "Страх": 1}
+    )
+    assert {r["code"]: r["counts"]["Эксперт Б"] for r in table["rows"]} == {
+        r["code"]: 0 for r in table["rows"]
+    }
+    everyone = run_cli("report", "matrix", "--format", "json", db=study).json()
+    assert sum(r["total"] for r in everyone["rows"]) == len(rows)
+    bad = run_cli("report", "matrix", "--where", "mode = ", db=study)
+    assert bad.exit_code == 2 and "^" in bad.stderr

@@ -58,7 +58,7 @@ def test_a_pdf_keeps_cyrillic_text_and_page_numbers(empty_study: str, tmp_path: 
 
         from qualcode.db.models import Document
 
-        meta = uow.session.scalar(select(Document.meta).where(Document.title == "Policy brief"))
+        meta = uow.session.scalars(select(Document.meta).where(Document.title == "Policy brief")).one()
     study.engine.dispose()
     # A line that does not end a sentence runs on into the next one.
     assert doc.text.split("\n") == [
