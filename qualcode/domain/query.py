@@ -205,7 +205,12 @@ class _Parser:
         if self.tok.kind != "end":
             if self.tok.kind == ")":
                 raise self.fail("a ')' with no '(' before it")
-            raise self.fail(f"expected and, or, overlaps, within or where, found {self.describe(self.tok)}")
+            hint = ""
+            if self.tok.kind == "word" and self.tok.text.lower() in KEYWORDS:
+                hint = f"; a name with {self.tok.text!r} in it goes in quotes"
+            raise self.fail(
+                f"expected and, or, overlaps, within or where, found {self.describe(self.tok)}{hint}"
+            )
         return Query(self.expression, codes, where)
 
     # codes

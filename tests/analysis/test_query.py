@@ -133,6 +133,7 @@ def test_names_are_matched_without_case_and_with_e_for_yo(study: str) -> None:
         ("Страх within two sentences of Страх", 14, "within needs a number"),
         ('"Нехватка кадров', 1, "never closed"),
         ("Страхх", 1, "did you mean 'Страх'"),
+        ("Lack of law", 6, "a name with 'of' in it goes in quotes"),
         ("Страх where colour = red", 13, "no attribute 'colour'"),
     ],
 )
