@@ -7,6 +7,7 @@ in one undoable step.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -180,7 +181,35 @@ def analysis_commands(app: Any) -> list[PaletteCommand]:
             lambda path: app.db(saturation_to_file, path, done=_done(app, path)),
         )
 
+    def edit(what: str) -> None:
+        from qualcode.services.codebook_edit import colour_code, describe_code
+
+        service = describe_code if what == "description" else colour_code
+        prompt = "The description (what the code covers)" if what == "description" else "The colour (#RRGGBB)"
+
+        def with_code(code: str) -> None:
+            _ask(
+                app,
+                f"{prompt} of {code!r}",
+                "",
+                lambda value: app.db(
+                    service,
+                    code,
+                    value,
+                    write=True,
+                    done=lambda r: app.notify(
+                        f"set the {r.field} of {r.code!r}", title="codebook", markup=False
+                    ),
+                ),
+            )
+
+        _ask(app, f"Set the {what} of which code?", "", with_code)
+
     return [
+        PaletteCommand(
+            "Describe a code…", "qualcode codes describe (undoable)", partial(edit, "description")
+        ),
+        PaletteCommand("Colour a code…", "qualcode codes colour (undoable)", partial(edit, "colour")),
         PaletteCommand("Coding query…", "qualcode query: excerpts to .xlsx/.csv/.md", query),
         PaletteCommand(
             "Autocode sentences containing a text…", "qualcode autocode --unit sentence (undoable)", autocode

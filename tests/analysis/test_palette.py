@@ -32,6 +32,13 @@ async def test_a_coding_query_and_an_autocode_from_the_palette(example_study: st
         await press(pilot, "enter")
         app.screen.query_one(Input).value = "visa"
         await press(pilot, "enter")
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "describe a code")
+        await press(pilot, "enter")
+        app.screen.query_one(Input).value = "Visa talk"
+        await press(pilot, "enter")
+        app.screen.query_one(Input).value = "Every sentence that mentions a visa"
+        await press(pilot, "enter")
     cli = run_cli("query", 'theme "Human trafficking"', "--format", "csv", db=example_study).stdout
     written = out.read_text(encoding="utf-8-sig")
     for row in run_cli("query", 'theme "Human trafficking"', "--json", db=example_study).json():
@@ -39,3 +46,7 @@ async def test_a_coding_query_and_an_autocode_from_the_palette(example_study: st
     coded = [r for r in run_cli("segments", "--json", db=example_study).json() if r["code"] == "Visa talk"]
     assert coded and all("visa" in r["text"].casefold() for r in coded)
     assert {r["coder"] for r in coded} == {"pilot"}
+    described = [
+        c for c in run_cli("codes", "list", "--json", db=example_study).json() if c["name"] == "Visa talk"
+    ]
+    assert described[0]["description"] == "Every sentence that mentions a visa"
