@@ -223,9 +223,9 @@ def run_query(uow: UnitOfWork, expression: str, *, only_coder: str | None = None
 
 
 def _participant_rank(uow: UnitOfWork) -> Any:
-    from qualcode.services.codes import participants_in_order
+    from qualcode.services.read_models import participant_order
 
-    rank = {label: i for i, (_, label) in enumerate(participants_in_order(uow))}
+    rank = {label: i for i, (_, label) in enumerate(participant_order(uow))}
     return lambda label: rank.get(label, len(rank))
 
 

@@ -521,8 +521,9 @@ def code_matrix(
         counted = [(code_id, doc_id, n) for (code_id, doc_id), n in pairs.items()]
         owner = dict(s.execute(select(Document.id, Document.participant_id)).all())
         for code_id, doc_id in pairs:
-            if owner.get(doc_id) is not None:
-                kept_people[code_id].add(owner[doc_id])
+            pid = owner.get(doc_id)
+            if pid is not None:
+                kept_people[code_id].add(pid)
 
     def people_of(c: CodeNode) -> set[int] | frozenset[int]:
         return c.participant_ids if codings is None else kept_people.get(c.id, set())

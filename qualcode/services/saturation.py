@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from sqlalchemy import select
 
 from qualcode.db.models import CodeStatus, Document, Participant
 from qualcode.domain.errors import QualcodeError
-from qualcode.domain.labels import natural_key
 from qualcode.domain.query import as_date
 from qualcode.domain.saturation import SaturationStep, saturation_steps
 from qualcode.services.uow import UnitOfWork
@@ -31,37 +31,46 @@ def _attribute(attrs: dict[str, object], key: str) -> object | None:
 
 
 def _ordered(
-    docs: list[tuple[int, str, str | None, dict[str, object]]], order: str
+    uow: UnitOfWork, docs: list[tuple[int, str, str | None, dict[str, object]]], order: str
 ) -> list[tuple[int, str, str | None, dict[str, object]]]:
+    from qualcode.services.read_models import text_key
+
+    key = text_key(uow)  # the study's collation, as every listing sorts
     if order == "title":
-        return sorted(docs, key=lambda d: natural_key(d[1]))
+        return sorted(docs, key=lambda d: key(d[1]))
     if order == "date" or order.startswith("attribute:"):
-        key = order.split(":", 1)[1].strip() if order.startswith("attribute:") else None
-        if key == "":
+        attr = order.split(":", 1)[1].strip() if order.startswith("attribute:") else None
+        if attr == "":
             raise QualcodeError("--order attribute:KEY needs a KEY, for example attribute:date")
-        keyed: list[
-            tuple[tuple[tuple[int, object], ...], tuple[int, str, str | None, dict[str, object]]]
-        ] = []
+        keyed: list[tuple[tuple[float, Any], tuple[int, str, str | None, dict[str, object]]]] = []
         for d in docs:
-            if key is None:
+            if attr is None:
                 value = next((v for k in DATE_KEYS if (v := _attribute(d[3], k)) is not None), None)
             else:
-                value = _attribute(d[3], key)
+                value = _attribute(d[3], attr)
             if value is None or str(value).strip() == "":
-                what = f"attribute {key!r}" if key else "interview date (participant attribute 'date')"
+                what = f"attribute {attr!r}" if attr else "interview date (participant attribute 'date')"
                 raise QualcodeError(f"document {d[1]!r} has no {what}; add it or choose another --order")
-            if key is None:
+            if attr is None:
                 parsed = as_date(value)
                 if parsed is None:
                     raise QualcodeError(
                         f"document {d[1]!r}: {value!r} is not a date qualcode can read (use 2024-04-11)"
                     )
-                keyed.append((((0, parsed.toordinal()),), d))
+                keyed.append(((parsed.toordinal(), ""), d))
             else:
-                keyed.append((natural_key(str(value)), d))
-        keyed.sort(key=lambda kv: (kv[0], natural_key(kv[1][1])))
+                keyed.append((_number_or_text(str(value), key), d))
+        keyed.sort(key=lambda kv: (kv[0], key(kv[1][1])))
         return [d for _, d in keyed]
     raise QualcodeError("--order must be date, title or attribute:KEY")
+
+
+def _number_or_text(value: str, key: Any) -> tuple[float, Any]:
+    """Attribute values in order: numbers by value (wave 2 before wave 10), then text collated."""
+    try:
+        return (float(value.replace(",", ".")), "")
+    except ValueError:
+        return (float("inf"), key(value))
 
 
 def code_saturation(
@@ -77,7 +86,7 @@ def code_saturation(
     from qualcode.services.codes import list_codes
     from qualcode.services.coding import list_segments
 
-    docs = _ordered(_interviews(uow), order)
+    docs = _ordered(uow, _interviews(uow), order)
     codebook = list_codes(uow, include_all=True, coder=only_coder)
     allowed = {
         c.name

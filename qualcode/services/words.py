@@ -57,15 +57,17 @@ def _texts(
         rows = list_segments(uow, only_coder=only_coder)
         return groups, ((r.code, r.text) for r in rows)
     if by == "participant":
-        from qualcode.services.codes import participants_in_order
+        from qualcode.services.read_models import participant_order
 
-        groups = [label for _, label in participants_in_order(uow)]
+        groups = [label for _, label in participant_order(uow)]
         has_none = uow.session.scalar(select(Document.id).where(Document.participant_id.is_(None)).limit(1))
         if has_none is not None:
             groups.append(NO_PARTICIPANT)
         return groups, ((label or NO_PARTICIPANT, text) for _, label, text in _documents(uow))
     if by == "document":
-        groups = list(uow.session.scalars(select(Document.title).order_by(Document.id)))
+        from qualcode.services.read_models import documents_table
+
+        groups = [d.title for d in documents_table(uow)]
         return groups, ((title, text) for title, _, text in _documents(uow))
     return ["all"], (("all", text) for _, _, text in _documents(uow))
 
