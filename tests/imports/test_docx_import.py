@@ -293,7 +293,7 @@ def test_folders_and_globs_import_every_readable_file(empty_study: str, tmp_path
     (folder / "nested").mkdir(parents=True)
     word_interview(folder)
     (folder / "nested" / "Expert T.md").write_text("# Эксперт T\nЗаметки.\n", encoding="utf-8")
-    (folder / "ignored.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "ignored.jpg").write_bytes(b"\xff\xd8\xff\xe0")  # a picture: not a document
     (tmp_path / "Expert U.txt").write_text("Қысқа жазба.\n", encoding="utf-8")
     result = run_cli("import", str(folder), str(tmp_path / "*.txt"), db=empty_study)
     assert result.exit_code == 0, result.stderr
