@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from qualcode.cli import fault_line
 from tests.conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,6 +131,8 @@ def test_a_database_fault_is_one_line_without_sql_or_text(tmp_path: Path) -> Non
         conn.execute(text("INSERT INTO no_such_table (body) VALUES (:body)"), {"body": SECRET})
     engine.dispose()
     assert SECRET in str(raised.value)  # SQLAlchemy's own message carries the parameters
+    from qualcode.cli import fault_line
+
     line = fault_line(raised.value)
     assert "\n" not in line and "no_such_table" not in line and "INSERT" not in line
     _no_text(line)
