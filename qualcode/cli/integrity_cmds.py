@@ -164,6 +164,8 @@ def participants_withdraw(
                 f"  example quote: {e.code}: replaced by segment {e.replacement_segment_id} "
                 f"({who}): {e.replacement_text!r}"
             )
+    for name in report.snapshots:
+        click.echo(f"  codebook snapshot {name!r}: {report.participant} taken out of it")
     for title in report.shared_documents:
         click.echo(
             f"  NOT removed: {report.participant}'s turns in the shared transcript {title!r} "
@@ -269,10 +271,15 @@ def codebook_diff_cmd(app: AppContext, before: str, after: str, as_json: bool) -
     lines += [f"renamed: {r.old} -> {r.new}" for r in d.renamed]
     lines += [f"merged: {m.code} -> {m.into}" for m in d.merged]
     lines += [f"unmerged: {n}" for n in d.unmerged]
-    lines += [
-        f"moved: {m.code}: {m.theme_before or '(no theme)'} -> {m.theme_after or '(no theme)'}"
-        for m in d.moved
-    ]
+    for m in d.moved:
+        if m.theme_before != m.theme_after:
+            lines.append(
+                f"moved: {m.code}: {m.theme_before or '(no theme)'} -> {m.theme_after or '(no theme)'}"
+            )
+        if m.parent_before != m.parent_after:
+            was = f"under {m.parent_before}" if m.parent_before else "(top)"
+            now = f"under {m.parent_after}" if m.parent_after else "(top)"
+            lines.append(f"moved: {m.code}: {was} -> {now}")
     lines += [f"excluded: {n}" for n in d.excluded]
     lines += [f"included: {n}" for n in d.included]
     lines += [f"count: {c.code}: {c.before} -> {c.after}" for c in d.counts]

@@ -30,9 +30,13 @@ class Merged:
 
 @dataclass(frozen=True)
 class Moved:
+    """A code moved between themes, or under another code (a sub-code) or back to the top."""
+
     code: str
     theme_before: str | None
     theme_after: str | None
+    parent_before: str | None = None  # the code it sat under, None at the top
+    parent_after: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,8 +129,16 @@ def diff_codebooks(
         new = b.get(i)
         if new is None or merged_state in (old["status"], new["status"]):
             continue
-        if old.get("theme_id") != new.get("theme_id"):
-            moved.append(Moved(new["name"], old.get("theme"), new.get("theme")))
+        if old.get("theme_id") != new.get("theme_id") or old.get("parent_id") != new.get("parent_id"):
+            moved.append(
+                Moved(
+                    new["name"],
+                    old.get("theme"),
+                    new.get("theme"),
+                    a[old["parent_id"]]["name"] if old.get("parent_id") in a else None,
+                    b[new["parent_id"]]["name"] if new.get("parent_id") in b else None,
+                )
+            )
         if old["status"] == "active" and new["status"] == "excluded":
             excluded.append(new["name"])
         elif old["status"] == "excluded" and new["status"] == "active":

@@ -28,8 +28,10 @@ SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
 CODE_MARKER = re.compile(r"\[code:\s*([^\]]+?)\s*\]", re.IGNORECASE)
 # One identifier inside a citation's brackets: a letter or two ("A", "AA") or a number ("12").
-_IDENT = r"(?-i:[A-Z]{1,2}|\d{1,4})"
-_BRACKET = rf"\(\s*{_IDENT}(?:\s*[,;]\s*{_IDENT})*\s*\)"
+_IDENT = r"(?-i:[A-Z]{1,2}|[a-z]|\d{1,4})"
+# A range of identifiers: "A–F", "3-7" (hyphen, en dash or em dash).
+_ITEM = rf"{_IDENT}(?:\s*[-–—]\s*{_IDENT})?"
+_BRACKET = rf"\(\s*{_ITEM}(?:\s*[,;]\s*{_ITEM})*\s*\)"
 _BRACKETS = rf"{_BRACKET}(?:\s*,?\s*(?:and|&)\s+{_BRACKET}|\s*,\s*{_BRACKET})*"
 
 
@@ -75,6 +77,7 @@ class CitedGroup:
     stated_text: str
     every: bool = False
     footnote: str | None = None
+    unreadable: str = ""  # a bracket after the noun whose identifiers cannot be read
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,8 @@ def citation_pattern(nouns: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(
         rf"\b(?P<noun>{'|'.join(forms)})(?=[^\w]|[{SUPERSCRIPT_DIGITS}]|$)"
         rf"(?P<mark>\s?\[\^[^\]\s]+\]|[{SUPERSCRIPT_DIGITS}]+)?"
-        rf"(?:\s*(?P<brackets>{_BRACKETS}))?",
+        rf"(?:\s*(?P<brackets>{_BRACKETS})|[ \u00a0](?P<bare>(?-i:[A-Z]{{1,2}}|\d{{1,4}}))(?![\w'’-]))?"
+        rf"(?P<unread>\s*\([^()]{{0,40}}\))?",
         re.IGNORECASE,
     )
 
@@ -119,8 +123,25 @@ _NUMBER_BEFORE = re.compile(
 )
 
 
+def _expand(first: str, last: str) -> list[str]:
+    if first.isdigit() and last.isdigit() and int(first) <= int(last) and int(last) - int(first) < 200:
+        return [str(n) for n in range(int(first), int(last) + 1)]
+    if len(first) == len(last) == 1 and first.isalpha() and last.isalpha() and first.upper() <= last.upper():
+        return [chr(c) for c in range(ord(first.upper()), ord(last.upper()) + 1)]
+    return [first, last]
+
+
 def _idents(brackets: str) -> tuple[str, ...]:
-    return tuple(re.findall(_IDENT, brackets))
+    out: list[str] = []
+    for inside in re.findall(r"\(([^()]*)\)", brackets):
+        for m in re.finditer(rf"({_IDENT})(?:\s*[-–—]\s*({_IDENT}))?", inside):
+            out += _expand(m.group(1), m.group(2)) if m.group(2) else [m.group(1)]
+    return tuple(i.upper() if i.isalpha() else i for i in out)
+
+
+# What a bracket of identifiers the checker cannot read looks like: short tokens, commas,
+# dashes and "and" only ("(A–F, I)" before ranges were read, "(A/B)", "(A & B & C)").
+_IDENTISH = re.compile(r"^\(\s*(?:(?:[A-Za-z]{1,2}|\d{1,4}|and)\b[\s,;/&+–—-]*)+\)$")
 
 
 def find_citations(
@@ -136,7 +157,13 @@ def find_citations(
         noun = singular[written.casefold()]
         if written[0].islower():  # "expert" in running text is a word, not a participant label
             continue
-        idents = _idents(m.group("brackets") or "")
+        idents = _idents(m.group("brackets") or "") or ((m.group("bare"),) if m.group("bare") else ())
+        unread = m.group("unread") or ""
+        if m.group("brackets") is None and unread and _IDENTISH.match(unread.strip()):
+            idents = ()
+            unreadable = unread.strip()
+        else:
+            unreadable = ""
         key: str | None = None
         mark = (m.group("mark") or "").strip()
         if mark and not idents:
@@ -154,7 +181,7 @@ def find_citations(
         else:
             stated = _NUMBER_WORDS.get(num)
         plural = written.casefold() != noun.casefold()
-        if not idents and stated is None and num != _ALL and not plural:
+        if not idents and stated is None and num != _ALL and not plural and not unreadable:
             continue  # "Expert" on its own names nobody
         out.append(
             CitedGroup(
@@ -168,6 +195,7 @@ def find_citations(
                 num_text,
                 every=num == _ALL,
                 footnote=key,
+                unreadable=unreadable,
             )
         )
     return out

@@ -172,6 +172,8 @@ def _citation(study: _Study, para: Paragraph, c: CitedGroup, findings: list[Find
         flag("footnote", f"{c.text!r}: footnote {c.footnote} is not in the manuscript")
     elif c.footnote is not None and not c.idents and (c.stated is not None or c.every):
         flag("footnote", f"{c.text!r}: footnote {c.footnote} names no {c.noun.casefold()}s")
+    if c.unreadable:
+        flag("participant", f"{c.text!r}: cannot read the participants in {c.unreadable!r}")
     for ident in unknown:
         flag("participant", f"{c.text!r}: {c.noun} ({ident}) is not a participant of the study")
     repeated = sorted({i for i in c.idents if c.idents.count(i) > 1}, key=natural_key)

@@ -22,7 +22,17 @@ from typing import Any
 
 from sqlalchemy import delete, select, text, update
 
-from qualcode.db.models import Code, CodeStatus, Coding, Document, Event, Memo, Participant, Segment
+from qualcode.db.models import (
+    Code,
+    CodebookSnapshot,
+    CodeStatus,
+    Coding,
+    Document,
+    Event,
+    Memo,
+    Participant,
+    Segment,
+)
 from qualcode.db.search import SEARCH_TABLE
 from qualcode.domain.citations import cite
 from qualcode.domain.errors import QualcodeError
@@ -90,6 +100,9 @@ class WithdrawalReport:
     # Documents of several speakers (a group transcript) in which the participant speaks:
     # their turns are not removed (a document's text is fixed); the researcher must act.
     shared_documents: tuple[str, ...] = ()
+    # Codebook snapshots the participant appears in: their label leaves every code's list,
+    # counts lose their codings made before the snapshot, codes only they gave are dropped.
+    snapshots: tuple[str, ...] = ()
 
 
 def _ids(uow: UnitOfWork, query: Any) -> list[int]:
@@ -111,6 +124,71 @@ def _funnel(uow: UnitOfWork) -> FunnelFigures:
 
 
 WITHDRAWN_TITLE = "(a withdrawn document)"
+
+
+def _scrub_snapshots(
+    uow: UnitOfWork, label: str, codings: list[tuple[int, Any]], vanishing: set[int]
+) -> tuple[str, ...]:
+    """Take the participant out of every codebook snapshot; returns the snapshots changed.
+
+    A code's count in a snapshot loses the participant's codings of that code made before the
+    snapshot was taken (matched by the code they are on now: a coding merged since is counted
+    where it is now); a code whose participants were only this one, or that vanishes now, is
+    dropped from the snapshot, with the codes merged into it."""
+    s = uow.session
+    changed: list[str] = []
+    for snap_id, name, taken, data in s.execute(
+        select(CodebookSnapshot.id, CodebookSnapshot.name, CodebookSnapshot.created_at, CodebookSnapshot.data)
+    ).all():
+        codes = (data or {}).get("codes", [])
+        if not any(label in c.get("participants", []) for c in codes):
+            continue
+        before: dict[int, int] = {}
+        for code_id, at in codings:
+            if at is None or taken is None or at <= taken:
+                before[code_id] = before.get(code_id, 0) + 1
+        dropped = {
+            c["id"]
+            for c in codes
+            if c.get("participants") == [label] or (c["id"] in vanishing and c.get("status") != "merged")
+        }
+        grew = True
+        while grew:  # codes merged into a dropped one go with it
+            grew = False
+            for c in codes:
+                if c.get("merged_into_id") in dropped and c["id"] not in dropped:
+                    dropped.add(c["id"])
+                    grew = True
+        kept = []
+        for c in codes:
+            if c["id"] in dropped:
+                continue
+            c = dict(c)
+            if label in c.get("participants", []):
+                c["participants"] = [p for p in c["participants"] if p != label]
+                c["count"] = max(0, int(c.get("count", 0)) - before.get(c["id"], 0))
+            if c.get("merged_into_id") in dropped:
+                c["merged_into_id"], c["merged_into"] = None, None
+            if c.get("parent_id") in dropped:
+                c["parent_id"] = None
+            kept.append(c)
+        funnel = dict((data or {}).get("funnel", {}))
+        if funnel:
+            funnel["applications"] = max(0, int(funnel.get("applications", 0)) - sum(before.values()))
+        s.execute(
+            update(CodebookSnapshot)
+            .where(CodebookSnapshot.id == snap_id)
+            .values(
+                data={
+                    **data,
+                    "codes": kept,
+                    "funnel": funnel,
+                    "withdrawn": [*data.get("withdrawn", []), label],
+                }
+            )
+        )
+        changed.append(name)
+    return tuple(changed)
 
 
 def _without_titles(value: Any, titles: Sequence[str]) -> Any:
@@ -208,8 +286,15 @@ def withdraw_participant(
     for chunk in _chunks(coding_ids):
         memo_ids |= set(_ids(uow, select(Memo.id).where(Memo.coding_id.in_(chunk))))
     touched_codes: set[int] = set()
+    withdrawn_codings: list[tuple[int, Any]] = []  # (code id, created at) of every coding removed
     for chunk in _chunks(coding_ids):
-        touched_codes |= set(_ids(uow, select(Coding.code_id).where(Coding.id.in_(chunk)).distinct()))
+        withdrawn_codings += [
+            (code_id, at)
+            for code_id, at in s.execute(
+                select(Coding.code_id, Coding.created_at).where(Coding.id.in_(chunk))
+            )
+        ]
+    touched_codes = {code_id for code_id, _ in withdrawn_codings}
 
     for chunk in _chunks(sorted(memo_ids)):
         s.execute(delete(Memo).where(Memo.id.in_(chunk)))
@@ -262,6 +347,7 @@ def withdraw_participant(
         "code": set(doomed),
     }
     _scrub_events(uow, gone, titles)
+    snapshots = _scrub_snapshots(uow, label, withdrawn_codings, set(vanishing))
     if uow.dialect == "sqlite":
         s.execute(text(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES ('optimize')"))
     s.flush()
@@ -330,6 +416,7 @@ def withdraw_participant(
         funnel_before,
         funnel_after,
         shared,
+        snapshots,
     )
 
 

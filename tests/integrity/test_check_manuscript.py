@@ -224,3 +224,26 @@ def test_reviewer_comments_are_not_claims_but_misspelt_codes_are_caught(water: s
     assert findings_by_paragraph(report) == {2: ["claim"], 3: ["claim"]}
     assert "did you mean 'Ageing pipes'?" in report["findings"][0]["message"]
     assert "did you mean 'Tariff freeze'?" in report["findings"][1]["message"]
+
+
+def test_labels_as_the_study_writes_them_ranges_and_unreadable_brackets(water: str, tmp_path: Path) -> None:
+    path = tmp_path / "forms.md"
+    path.write_text(
+        "Expert A noted that “We installed digital meters in two districts”.\n\n"
+        "One expert said “Digital meters are on paper only” (Expert F).\n\n"
+        "Six Experts (A–F) were asked.\n\n"
+        "Seven Experts (A–F) were asked.\n\n"
+        "Expert (f) agreed.\n\n"
+        "Two Experts (A/B) disagreed.\n\n"
+        "Experts (see Appendix A) were interviewed.\n",
+        encoding="utf-8",
+    )
+    code, report = check(water, path)
+    assert code == 1
+    assert findings_by_paragraph(report) == {1: ["quote"], 4: ["number"], 6: ["participant"]}
+    assert "found in Expert D's document" in report["findings"][0]["message"]
+    assert "cannot read the participants in '(A/B)'" in report["findings"][2]["message"]
+    (quote,) = next(p["quotes"] for p in report["paragraphs"] if p["number"] == 2)
+    assert quote["attributed_to"] == ["Expert F"] and quote["status"] == "found"
+    (range_,) = next(p["citations"] for p in report["paragraphs"] if p["number"] == 3)
+    assert range_["participants"] == ["Expert A", "Expert B", "Expert C", "Expert D", "Expert E", "Expert F"]

@@ -44,7 +44,13 @@ def test_diff_around_a_merge_a_rename_a_move_and_an_exclusion_lists_exactly_thos
     assert diff["merged"] == [{"code": "Smart metering", "into": "Digital meters"}]
     assert diff["renamed"] == [{"old": "Ageing pipes", "new": "Ageing pipe network"}]
     assert diff["moved"] == [
-        {"code": "Digital meters", "theme_before": "Infrastructure", "theme_after": "Governance"}
+        {
+            "code": "Digital meters",
+            "theme_before": "Infrastructure",
+            "theme_after": "Governance",
+            "parent_before": None,
+            "parent_after": None,
+        }
     ]
     assert diff["excluded"] == ["Climate change"]
     # Nothing else: the merge's count change on "Digital meters" is the merge itself.
@@ -117,3 +123,18 @@ def test_the_funnel_names_the_snapshot_each_stage_ends_at(water: str) -> None:
     assert "ends at snapshot 'after merging'" in text and "ends at snapshot 'kept for analysis'" in text
     listed = ok("codebook", "snapshots", "--json", db=water).json()
     assert [(s["kept_codes"], s["excluded_codes"]) for s in listed] == [(5, 0), (4, 1)]
+
+
+def test_a_code_moved_under_another_code_and_back_is_a_move(water: str) -> None:
+    ok("codebook", "snapshot", "flat", db=water)
+    ok("codes", "move", "Ageing pipes", "--parent", "Digital meters", db=water)
+    ok("codebook", "snapshot", "nested", db=water)
+    diff = ok("codebook", "diff", "flat", "nested", "--json", db=water).json()
+    moves = [(m["code"], m["parent_before"], m["parent_after"]) for m in diff["moved"]]
+    assert moves == [("Ageing pipes", None, "Digital meters")]
+    text = ok("codebook", "diff", "flat", "nested", db=water).stdout
+    assert "moved: Ageing pipes: (top) -> under Digital meters" in text
+    ok("codes", "move", "Ageing pipes", "--top", db=water)
+    back = ok("codebook", "diff", "nested", "current", "--json", db=water).json()
+    moves = [(m["code"], m["parent_before"], m["parent_after"]) for m in back["moved"]]
+    assert moves == [("Ageing pipes", "Digital meters", None)]

@@ -233,3 +233,17 @@ def test_a_name_in_a_withdrawn_document_title_leaves_the_log_too(water: str, tmp
     assert found.exit_code == 0, found.stdout
     log = json.dumps(ok("log", "--json", "--limit", "0", db=water).json(), ensure_ascii=False)
     assert "Bekova" not in log and "(a withdrawn document)" in log
+
+
+def test_the_participant_leaves_earlier_codebook_snapshots(water: str) -> None:
+    ok("codebook", "snapshot", "before", db=water)
+    dry = ok(
+        "participants", "withdraw", "Expert C", "--reason", REASON, "--dry-run", "--json", db=water
+    ).json()
+    assert dry["snapshots"] == ["before"]
+    ok("participants", "withdraw", "Expert C", "--reason", REASON, db=water)
+    (snap,) = ok("codebook", "snapshots", "--json", db=water).json()
+    assert snap["codings"] == 6  # 8 codings, 2 of them Expert C's, made before the snapshot
+    diff = ok("codebook", "diff", "before", "current", "--json", db=water).json()
+    assert diff["removed"] == [] and diff["counts"] == []  # the snapshot agrees with the study now
+    assert "Upstream abstraction" not in json.dumps(diff, ensure_ascii=False)
