@@ -94,26 +94,30 @@ def word_frequencies(
         raise QualcodeError("--top must be at least 1")
     groups, texts = _texts(uow, by, only_coder)
     index = {g: i for i, g in enumerate(groups)}
-    per_group: dict[str, list[int]] = defaultdict(lambda: [0] * len(groups))
-    forms: dict[str, Counter[str]] = defaultdict(Counter)
-    total: Counter[str] = Counter()
-    counted = 0
+    # One Counter per group (C-speed updates), combined at the end: counting word by word into
+    # per-group lists was three quarters of the time on 2,000 documents.
+    per_group: list[Counter[str]] = [Counter() for _ in groups]
     for group, text in texts:
         column = index.get(group)
-        if column is None:
-            continue
-        words = word_keys(text, stopwords=stopwords)
-        counted += len(words)
-        for word in words:
-            key = stem(word) if stemmed else word
-            total[key] += 1
-            per_group[key][column] += 1
-            if stemmed:
-                forms[key][word] += 1
+        if column is not None:
+            per_group[column].update(word_keys(text, stopwords=stopwords))
+    words: Counter[str] = Counter()
+    for counter in per_group:
+        words.update(counter)
+    counted = sum(words.values())
+    total: Counter[str] = Counter()
+    forms: dict[str, Counter[str]] = defaultdict(Counter)
+    for word, n in words.items():
+        key = stem(word) if stemmed else word
+        total[key] += n
+        if stemmed:
+            forms[key][word] += n
     rows = []
     for key, n in top(dict(total), top_n):
-        shown = min(forms[key].items(), key=lambda kv: (-kv[1], kv[0]))[0] if stemmed else key
-        rows.append(WordRow(shown, key if stemmed else None, n, tuple(per_group[key])))
+        spellings = forms[key] if stemmed else {key: n}
+        shown = min(spellings.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        counts = tuple(sum(c.get(w, 0) for w in spellings) for c in per_group)
+        rows.append(WordRow(shown, key if stemmed else None, n, counts))
     return WordTable(by, tuple(groups), counted, tuple(rows))
 
 
