@@ -673,7 +673,13 @@ def import_survey_file(
         by=by,
         sheet=sheet,
     )
-    docs = list(survey.documents)
+    from qualcode.io.limits import check_text_length
+    from qualcode.io.readers import without_forbidden_characters
+
+    for doc, _ in survey.documents:
+        check_text_length(len(doc.text), f"{path} ({doc.title})")
+    # As every importer: characters XML cannot hold are replaced one for one (offsets stay).
+    docs = [(without_forbidden_characters(doc), label) for doc, label in survey.documents]
     if key_file is not None:
         from qualcode.io.pseudonyms import PseudonymKey, pseudonymise
 
@@ -686,6 +692,9 @@ def import_survey_file(
         source=str(path),
         allow_duplicate=again,
     )
+    for doc, _ in docs:
+        for warning in doc.warnings:
+            click.echo(f"{path} ({doc.title}): warning: {warning}", err=True)
     click.echo(
         f"{path}: {len(result.participants)} respondents as participants, {len(result.documents)} documents "
         f"(one per {by}; qualcode undo takes the import back)"

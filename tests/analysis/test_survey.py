@@ -123,3 +123,18 @@ def test_a_bad_survey_is_refused_naming_the_row(
     assert words in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert table_counts(empty_study) == before
+
+
+def test_characters_xml_cannot_hold_are_replaced_in_answers(empty_study: str, tmp_path: Path) -> None:
+    sheet = tmp_path / "survey.csv"
+    sheet.write_text("ID,Q1\nR01,Page one\x0cpage two\n", encoding="utf-8")
+    result = run_cli(
+        "import", str(sheet), "--survey", "--id-column", "ID", "--text-columns", "Q1", db=empty_study
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "warning" in result.stderr
+    [doc] = run_cli("documents", "list", "--json", db=empty_study).json()
+    assert doc["characters"] == len("Page one\x0cpage two")  # one for one: offsets stay
+    out = tmp_path / "q.xlsx"
+    cli_ok("code", doc["title"], "--start", "0", "--end", "8", "Pages", "--new", db=empty_study)
+    cli_ok("query", "Pages", "-o", str(out), db=empty_study)
