@@ -124,7 +124,8 @@ def codes_example(app: AppContext, code: str, segment: int | None, clear: bool) 
 
 @click.group()
 def export() -> None:
-    """Thesis-ready files: the codebook (Appendix B), participants (Appendix A), the matrix, REFI-QDA."""
+    """Thesis-ready files: the codebook (Appendix B), participants (Appendix A), the matrix, excerpts,
+    REFI-QDA."""
 
 
 @export.command("codebook")
@@ -387,6 +388,64 @@ def export_project(app: AppContext, out: Path, force: bool) -> None:
         f"wrote {out}: {len(project.sources)} documents, {len(project.codes)} codes, {len(project.themes)} "
         f"themes, {len(project.cases)} cases, {project.codings} codings"
     )
+
+
+@export.command("excerpts")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--code", "codes_", multiple=True, metavar="CODE", help="Only this code (repeatable).")
+@click.option(
+    "--theme", "themes_", multiple=True, metavar="THEME", help="Only this theme and its sub-themes."
+)
+@click.option("--participant", "participants", multiple=True, metavar="LABEL", help="Only this participant.")
+@click.option("--coder", "coder_", metavar="NAME", help="Only this coder's codings.")
+@click.option(
+    "--context", type=int, default=0, show_default=True, help="Characters of text around each excerpt."
+)
+@FORCE
+@RAW
+@pass_app
+def export_excerpts(
+    app: AppContext,
+    out: Path,
+    codes_: tuple[str, ...],
+    themes_: tuple[str, ...],
+    participants: tuple[str, ...],
+    coder_: str | None,
+    context: int,
+    force: bool,
+    raw: bool,
+) -> None:
+    """Every coded excerpt, per theme and code, as .docx, .xlsx, .md, .csv or .html.
+
+    Each excerpt with its participant, document, position (and transcript time where there is
+    one), coder and memos: what a findings chapter is written from. The .html is one file with
+    a table of contents that opens in any browser.
+
+    \b
+    Examples:
+      qualcode export excerpts findings.html
+      qualcode export excerpts trafficking.docx --theme "Human trafficking" --context 200
+      qualcode export excerpts expert-b.xlsx --participant "Expert B" --coder aigerim
+    """
+    suffix = _suffix(out, (".docx", ".xlsx", ".md", ".csv", ".html"), "the excerpts")
+    _target(app, out, force)
+    from qualcode.io import excerpts_export as ex
+    from qualcode.services.excerpts import excerpts_report
+
+    with app.uow(write=False) as uow:
+        report = excerpts_report(
+            uow, codes=codes_, themes=themes_, participants=participants, coder=coder_, context=context
+        )
+    if suffix == ".docx":
+        ex.write_excerpts_docx(report, out)
+    elif suffix == ".xlsx":
+        ex.write_excerpts_xlsx(report, out)
+    elif suffix == ".html":
+        ex.write_excerpts_html(report, out)
+    else:
+        ex.write_excerpts_text(report, out, raw=raw)
+    n_codes = sum(len(s.codes) for s in report.sections)
+    click.echo(f"wrote {out}: {len(report.excerpts)} excerpts of {n_codes} codes")
 
 
 # ------------------------------------------------------------------ report

@@ -32,7 +32,7 @@ def _md_row(cells: Sequence[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _csv(rows: Sequence[Sequence[Any]], *, raw: bool = False) -> str:
+def rows_csv(rows: Sequence[Sequence[Any]], *, raw: bool = False) -> str:
     """CSV text; a cell that would open as a formula gets a leading ``'`` unless ``raw``."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -91,7 +91,7 @@ def codebook_csv(book: Codebook, *, raw: bool = False) -> str:
                     ("researcher" if q.marked else "qualcode") if q else "",
                 ]
             )
-    return _csv(rows, raw=raw)
+    return rows_csv(rows, raw=raw)
 
 
 def write_codebook_text(book: Codebook, path: Path, *, label_style: str = "plain", raw: bool = False) -> None:
@@ -114,7 +114,7 @@ def participants_text(
     table = participant_cells(people, columns, label_style)
     headers = [h for _, h in columns]
     if csv_form:
-        return _csv([headers, *table], raw=raw)
+        return rows_csv([headers, *table], raw=raw)
     lines = [_md_row([_md(h) for h in headers]), "|" + "---|" * len(headers)]
     lines += [_md_row([_md(v) for v in row]) for row in table]
     return "\n".join(lines) + "\n"
@@ -130,7 +130,7 @@ def matrix_rows(table: Matrix) -> list[list[Any]]:
 
 def matrix_csv(table: Matrix, *, raw: bool = False) -> str:
     """The matrix as CSV (``raw``: no ``'`` before formula-like cells)."""
-    return _csv(matrix_rows(table), raw=raw)
+    return rows_csv(matrix_rows(table), raw=raw)
 
 
 def matrix_markdown(table: Matrix) -> str:
@@ -158,7 +158,7 @@ def cooccurrence_rows(rows: Sequence[CooccurrenceRow]) -> list[list[Any]]:
 
 def cooccurrence_csv(rows: Sequence[CooccurrenceRow], *, raw: bool = False) -> str:
     """Co-occurring pairs as CSV (``raw``: no ``'`` before formula-like cells)."""
-    return _csv(cooccurrence_rows(rows), raw=raw)
+    return rows_csv(cooccurrence_rows(rows), raw=raw)
 
 
 def cooccurrence_markdown(rows: Sequence[CooccurrenceRow]) -> str:

@@ -29,7 +29,7 @@ needs_uno = pytest.mark.skipif(not _uno_available(), reason="LibreOffice with py
 
 
 def export_every_xlsx(db: str, folder: Path) -> list[Path]:
-    """The codebook, participants, matrix (with its chart sheet) and co-occurrence as .xlsx."""
+    """The codebook, participants, matrix (with its chart sheet), co-occurrence and excerpts."""
     people = run_cli("participants", "list", "--json", db=db).json()
     keys = sorted({k for p in people for k in p["attributes"]})
     columns = ",".join(["label=Name", *[f"{k}={k.capitalize()}" for k in keys], "codings=Codings"])
@@ -41,6 +41,7 @@ def export_every_xlsx(db: str, folder: Path) -> list[Path]:
         # The analysis tables (qualcode.io.table_out).
         "query.xlsx": ["query", 'where participant != "-"', "-o"],  # every excerpt
         "words.xlsx": ["report", "words", "--by", "participant", "--top", "20", "-o"],
+        "excerpts.xlsx": ["export", "excerpts", "OUT", "--context", "40"],
     }
     paths = []
     for name, args in commands.items():
