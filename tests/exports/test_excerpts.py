@@ -138,3 +138,30 @@ def test_filters_context_memos_and_transcript_times(example_study: str, tmp_path
     text = md.read_text(encoding="utf-8")
     assert "> We waited all night." in text
     assert "— Expert J · characters " in text and " · 00:01:02–00:01:09 · coded by tester" in text
+
+
+def _memo_on_coding(db: str, coding_id: int, text: str) -> None:
+    from qualcode.db.engine import locate
+    from qualcode.db.schema import open_study
+    from qualcode.services.uow import unit_of_work
+    from qualcode.services.workbench import add_coding_memo
+
+    study = open_study(locate(db))
+    try:
+        with unit_of_work(study, coder="aigerim") as uow:
+            add_coding_memo(uow, coding_id, text)
+            uow.commit()
+    finally:
+        study.engine.dispose()
+
+
+def test_a_memo_on_a_coding_is_shown_with_its_excerpt(example_study: str, tmp_path: Path) -> None:
+    segment = _segments(example_study, "--code", "Digitalisation")[0]
+    _memo_on_coding(example_study, segment["coding_id"], "Ранжирование ООН — проверить источник")
+    html, docx = tmp_path / "d.html", tmp_path / "d.docx"
+    _export(example_study, html, "--code", "Digitalisation")
+    _export(example_study, docx, "--code", "Digitalisation")
+    page = html.read_text(encoding="utf-8")
+    assert page.count('<article class="excerpt"') == 1
+    assert "<li>Memo: Ранжирование ООН — проверить источник</li>" in page
+    assert "Memo: Ранжирование ООН — проверить источник" in [p.text for p in Document(str(docx)).paragraphs]
