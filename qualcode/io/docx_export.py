@@ -23,15 +23,18 @@ from docx.shared import Cm, Pt
 
 from qualcode.domain.characters import xml_safe
 from qualcode.domain.reports import Codebook, Matrix, ParticipantRow
+from qualcode.io.cells import within_limit
 from qualcode.io.layout import TextMeasure
 from qualcode.io.output import ensure_folder, replacing
 from qualcode.io.xlsx_export import participant_cells
 
 DEFAULT_FONT = "Times New Roman"
 DEFAULT_SIZE = 11
+CORE_PROPERTY_LIMIT = 255  # characters python-docx accepts in a core property
 
 
-def _document(font: str, size: float, *, landscape: bool) -> Any:
+def new_document(font: str, size: float, *, landscape: bool) -> Any:
+    """An empty A4 Word document whose Normal style is ``font`` at ``size`` points (every script)."""
     doc = Document()
     style = doc.styles["Normal"]
     style.font.name = font
@@ -82,16 +85,13 @@ def _gap(doc: Any) -> None:
     paragraph.add_run("").font.size = Pt(1)
 
 
-def _clip255(text: str) -> str:
-    return text if len(text) <= 255 else text[:254] + "…"
-
-
-def _describe(doc: Any, title: str, comments: str) -> None:
+def describe(doc: Any, title: str, comments: str) -> None:
     """Document properties: the place for notes about how the file was made."""
     props = doc.core_properties
-    # python-docx refuses core properties longer than 255 characters
-    props.title = _clip255(xml_safe(title))
-    props.comments = _clip255(xml_safe(comments))
+    # python-docx refuses core properties longer than 255 characters: end on a word, say how
+    # much was left out (the command's output has the whole note).
+    props.title = within_limit(xml_safe(title), CORE_PROPERTY_LIMIT)
+    props.comments = within_limit(xml_safe(comments), CORE_PROPERTY_LIMIT)
     props.author = "qualcode"
 
 
@@ -138,7 +138,7 @@ def write_codebook_docx(
     Number of codes`` (repeated on the next page when the theme runs on), then its codes: name
     in italics, the quote ``Expert A: '…'``, the number of codings."""
     ensure_folder(path)
-    doc = _document(font, size, landscape=False)
+    doc = new_document(font, size, landscape=False)
     if heading:
         doc.add_heading(heading, level=2)
     first = True
@@ -167,7 +167,7 @@ def write_codebook_docx(
             _write(cells[2], entry.count, centre=True)
         _widths(table, CODEBOOK_WIDTHS)
         _keep_together(table)
-    _describe(doc, f"Codebook: {book.title}", book.provenance())
+    describe(doc, f"Codebook: {book.title}", book.provenance())
     with replacing(path) as tmp:
         doc.save(str(tmp))
 
@@ -184,7 +184,7 @@ def write_participants_docx(
 ) -> None:
     """Appendix A: a header row (bold, repeated on every page) and one row per participant."""
     ensure_folder(path)
-    doc = _document(font, size, landscape=len(columns) > 4)
+    doc = new_document(font, size, landscape=len(columns) > 4)
     if heading:
         doc.add_heading(heading, level=2)
     table = doc.add_table(rows=1, cols=len(columns))
@@ -197,7 +197,7 @@ def write_participants_docx(
         for cell, value in zip(table.add_row().cells, values, strict=True):
             _write(cell, value)
     _keep_together(table)
-    _describe(doc, "Participants", f"{len(people)} participants, exported by qualcode.")
+    describe(doc, "Participants", f"{len(people)} participants, exported by qualcode.")
     with replacing(path) as tmp:
         doc.save(str(tmp))
 
@@ -214,7 +214,7 @@ def write_matrix_docx(
     page), one row per code (empty cell = no codings), theme subtotal rows in bold, totals."""
     ensure_folder(path)
     n = len(table.columns)
-    doc = _document(font, size, landscape=n > 4)
+    doc = new_document(font, size, landscape=n > 4)
     if heading:
         doc.add_heading(heading, level=2)
     grid = doc.add_table(rows=1, cols=n + 3)
@@ -250,7 +250,7 @@ def write_matrix_docx(
     _widths(grid, [max(4.0, page - counts * n - sum(tail)), *([counts] * n), *tail])
     _keep_together(grid)
     codes_n = sum(1 for r in table.rows if r.kind == "code")
-    _describe(
+    describe(
         doc,
         f"Codings per code and {table.by}",
         f"{codes_n} codes × {n} {table.by} columns; empty cell = no codings. Exported by qualcode.",

@@ -197,10 +197,10 @@ def write_excerpts_docx(
     indented quotation (context in grey) followed by where it is from and its memos."""
     from docx.shared import Cm, Pt, RGBColor
 
-    from qualcode.io.docx_export import _describe, _document
+    from qualcode.io.docx_export import describe, new_document
 
     ensure_folder(path)
-    doc = _document(font, size, landscape=False)
+    doc = new_document(font, size, landscape=False)
     doc.add_heading(xml_safe(f"Excerpts: {report.title}"), level=1)
     grey = RGBColor(0x66, 0x66, 0x66)
     for section in report.sections:
@@ -232,7 +232,7 @@ def write_excerpts_docx(
                     p = doc.add_paragraph()
                     p.paragraph_format.left_indent = Cm(1.5)
                     p.add_run(xml_safe(f"Memo: {memo}")).font.size = Pt(size - 1)
-    _describe(doc, f"Excerpts: {report.title}", f"{_summary(report)}. Exported by qualcode on {_stamp()}.")
+    describe(doc, f"Excerpts: {report.title}", f"{_summary(report)}. Exported by qualcode on {_stamp()}.")
     with replacing(path) as tmp:
         doc.save(str(tmp))
 
@@ -248,10 +248,10 @@ def write_excerpts_xlsx(report: ExcerptsReport, path: Path) -> None:
     from openpyxl import Workbook
 
     from qualcode.io.layout import Cell
-    from qualcode.io.xlsx_export import HEADER_FILL, _about, _describe, _page, _Styles
+    from qualcode.io.xlsx_export import HEADER_FILL, Styles, about_sheet, describe, page_setup
 
     ensure_folder(path)
-    st = _Styles("Calibri", 11)
+    st = Styles("Calibri", 11)
     rows = excerpts_rows(report)[1:]
     table = [[r[0], r[1], r[2], r[3], f"{r[4] + 1}–{r[5]}", r[6], r[7], r[8], r[9]] for r in rows]
     widths = [
@@ -266,7 +266,7 @@ def write_excerpts_xlsx(report: ExcerptsReport, path: Path) -> None:
     ]
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Excerpts")
-    _page(ws, widths, freeze="C2")
+    page_setup(ws, widths, freeze="C2")
     ws.row_dimensions[1].height = st.height(
         [Cell(h, w, "bold") for h, w in zip(XLSX_HEADS, widths, strict=True)]
     )
@@ -274,9 +274,9 @@ def write_excerpts_xlsx(report: ExcerptsReport, path: Path) -> None:
     for i, values in enumerate(table, start=2):
         ws.row_dimensions[i].height = st.height([Cell(v, w) for v, w in zip(values, widths, strict=True)])
         ws.append([st.cell(ws, v, st.italic if c == 1 else st.plain, st.wrap) for c, v in enumerate(values)])
-    _about(
+    about_sheet(
         wb, st, [f"Excerpts of {report.title!r}, exported by qualcode on {_stamp()}.", _summary(report) + "."]
     )
-    _describe(wb, f"Excerpts: {report.title}", _summary(report))
+    describe(wb, f"Excerpts: {report.title}", _summary(report))
     with replacing(path) as tmp:
         wb.save(tmp)

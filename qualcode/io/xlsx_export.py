@@ -39,7 +39,7 @@ GRID = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 CHART_SERIES = 24  # more stacked series than this cannot be told apart
 
 
-class _Styles:
+class Styles:
     """Fonts and alignments shared by every cell (one style record each in the file)."""
 
     def __init__(self, font: str, size: float):
@@ -94,9 +94,11 @@ class _Styles:
         return fit_column(self.measure, texts, style=style_of(bold, italic), **bounds)
 
 
-def _page(
+def page_setup(
     ws: Any, widths: Sequence[float], *, header_rows: str | None = "1:1", freeze: str | None = "A2"
 ) -> None:
+    """Column widths (characters), the frozen pane and the rows repeated on every printed page
+    (None: none), an A4 landscape page fit to one page wide."""
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     if freeze:
@@ -114,7 +116,7 @@ def _page(
 ABOUT_WIDTH = 110.0
 
 
-def _about(wb: Workbook, st: _Styles, lines: Sequence[str]) -> None:
+def about_sheet(wb: Workbook, st: Styles, lines: Sequence[str]) -> None:
     """A sheet of provenance: what was exported, when, and how the numbers were counted."""
     ws = wb.create_sheet("About")
     ws.column_dimensions["A"].width = ABOUT_WIDTH
@@ -123,7 +125,7 @@ def _about(wb: Workbook, st: _Styles, lines: Sequence[str]) -> None:
         ws.append([st.cell(ws, text, st.plain, st.wrap, border=None)])
 
 
-def _describe(wb: Workbook, title: str, description: str) -> None:
+def describe(wb: Workbook, title: str, description: str) -> None:
     """Document properties (File > Properties): where notes about the export belong."""
     wb.properties.title = xlsx_text(title)
     wb.properties.description = xlsx_text(description)
@@ -153,7 +155,7 @@ def write_codebook_xlsx(
     the numbers were counted and which quotes qualcode picked because none was marked.
     """
     ensure_folder(path)
-    st = _Styles(font, size)
+    st = Styles(font, size)
     sections = [s for s in book.sections if s.entries or s.theme is not None]
     names = [s.theme if s.theme is not None else "Codes without a theme" for s in sections]
     codes = [e.code for s in sections for e in s.entries]
@@ -164,7 +166,7 @@ def write_codebook_xlsx(
     )
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Codebook")
-    _page(ws, widths, header_rows=None, freeze=None)
+    page_setup(ws, widths, header_rows=None, freeze=None)
     row = 0
     for section, name in zip(sections, names, strict=True):
         row += 1
@@ -205,8 +207,8 @@ def write_codebook_xlsx(
     if book.note():
         about.append(book.note())
         about.append("Quotes chosen by qualcode: " + "; ".join(book.auto_picked_codes()))
-    _about(wb, st, about)
-    _describe(wb, f"Codebook: {book.title}", book.provenance())
+    about_sheet(wb, st, about)
+    describe(wb, f"Codebook: {book.title}", book.provenance())
     with replacing(path) as tmp:
         wb.save(tmp)
 
@@ -222,7 +224,7 @@ def write_participants_xlsx(
 ) -> None:
     """Appendix A: one row per participant; ``columns`` are (attribute key or "label", header)."""
     ensure_folder(path)
-    st = _Styles(font, size)
+    st = Styles(font, size)
     table = participant_cells(people, columns, label_style)
     heads = [h for _, h in columns]
     widths = [
@@ -231,13 +233,13 @@ def write_participants_xlsx(
     ]
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Participants")
-    _page(ws, widths)
+    page_setup(ws, widths)
     ws.row_dimensions[1].height = st.height([Cell(h, w, "bold") for h, w in zip(heads, widths, strict=True)])
     ws.append([st.cell(ws, h, st.bold, st.wrap, fill=HEADER_FILL) for h in heads])
     for i, values in enumerate(table, start=2):
         ws.row_dimensions[i].height = st.height([Cell(v, w) for v, w in zip(values, widths, strict=True)])
         ws.append([st.cell(ws, v, st.plain, st.wrap) for v in values])
-    _describe(wb, "Participants", f"{len(table)} participants, exported by qualcode on {_stamp()}.")
+    describe(wb, "Participants", f"{len(table)} participants, exported by qualcode on {_stamp()}.")
     with replacing(path) as tmp:
         wb.save(tmp)
 
@@ -285,7 +287,7 @@ def write_matrix_xlsx(
     distinct participants per row, theme subtotals in bold, a heat-map colour scale over the
     code cells, and a chart sheet of codings per theme stacked by column."""
     ensure_folder(path)
-    st = _Styles(font, size)
+    st = Styles(font, size)
     n = len(table.columns)
     heads = ["Code", *table.columns, "Total", "Participants"]
     # Each column header on one line where it fits in 16 characters, never a word broken.
@@ -299,7 +301,7 @@ def write_matrix_xlsx(
     ]
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Matrix")
-    _page(ws, widths, freeze="B2")
+    page_setup(ws, widths, freeze="B2")
     ws.row_dimensions[1].height = st.height([Cell(h, w, "bold") for h, w in zip(heads, widths, strict=True)])
     ws.append(
         [
@@ -337,7 +339,7 @@ def write_matrix_xlsx(
         )
     _matrix_chart(wb, st, table)
     codes_n = len(code_rows)
-    _describe(
+    describe(
         wb,
         f"Codings per code and {table.by}",
         f"{codes_n} codes × {n} {table.by} columns; empty cell = no codings. "
@@ -348,7 +350,7 @@ def write_matrix_xlsx(
 
 
 def _count_cells(
-    st: _Styles, ws: Any, row: MatrixRow, font: Font, align: Alignment, fill: PatternFill | None
+    st: Styles, ws: Any, row: MatrixRow, font: Font, align: Alignment, fill: PatternFill | None
 ) -> list[Any]:
     """A row's count cells: styled where there are codings, empty (None, no cell written)
     elsewhere, so that a sparse 20,000 × 2,000 matrix writes only its 200,000 codings."""
@@ -360,7 +362,7 @@ def _count_cells(
     return values
 
 
-def _matrix_chart(wb: Workbook, st: _Styles, table: Matrix) -> None:
+def _matrix_chart(wb: Workbook, st: Styles, table: Matrix) -> None:
     """Codings per theme, stacked by column; beyond CHART_SERIES columns the rest are summed."""
     if not table.theme_totals or not table.columns:
         return
@@ -378,7 +380,7 @@ def _matrix_chart(wb: Workbook, st: _Styles, table: Matrix) -> None:
         st.fit(names, least=30, most=50),
         *([st.fit(series_names, bold=True, least=6, most=16)] * len(series_names)),
     ]
-    _page(data, widths)
+    page_setup(data, widths)
     heads = ["Theme", *series_names]
     data.row_dimensions[1].height = st.height(
         [Cell(h, w, "bold") for h, w in zip(heads, widths, strict=True)]
@@ -415,7 +417,7 @@ def write_cooccurrence_xlsx(
 ) -> None:
     """Pairs of codes met on the same or overlapping excerpts, most frequent first."""
     ensure_folder(path)
-    st = _Styles(font, size)
+    st = Styles(font, size)
     heads = ["Code", "Code", "Together", "Documents", "Participants"]
     widths = [
         40.0,
@@ -426,7 +428,7 @@ def write_cooccurrence_xlsx(
     ]
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Co-occurrence")
-    _page(ws, widths)
+    page_setup(ws, widths)
     ws.row_dimensions[1].height = st.height([Cell(h, w, "bold") for h, w in zip(heads, widths, strict=True)])
     ws.append([st.cell(ws, h, st.bold, st.wrap, fill=HEADER_FILL) for h in heads])
     for i, r in enumerate(rows, start=2):
