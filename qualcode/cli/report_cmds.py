@@ -434,7 +434,13 @@ def export_excerpts(
 
     with app.uow(write=False) as uow:
         report = excerpts_report(
-            uow, codes=codes_, themes=themes_, participants=participants, coder=coder_, context=context
+            uow,
+            codes=codes_,
+            themes=themes_,
+            participants=participants,
+            coder=coder_,
+            context=context,
+            **app.view(),
         )
     if suffix == ".docx":
         ex.write_excerpts_docx(report, out)

@@ -1,4 +1,9 @@
-"""The excerpts report's data: every coded excerpt, grouped by theme and code in codebook order."""
+"""The excerpts report's data: every coded excerpt, grouped by theme and code in codebook order.
+
+Reads through the read models (``codebook_tree`` for themes, codes and their order, ``excerpts``
+for the codings and their order); adds what only this report shows: context, transcript times
+and memos.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from qualcode.db.models import Code, Coder, Coding, Document, Memo, Participant, Segment
+from qualcode.db.models import Code, Coder, Document, Memo
 from qualcode.domain.errors import NotFoundError, QualcodeError
 from qualcode.domain.excerpts import Excerpt, ExcerptCode, ExcerptSection, ExcerptsReport
-from qualcode.domain.labels import natural_key
 from qualcode.services.lookup import code_by_name, participant_by_label
-from qualcode.services.reports import codebook
+from qualcode.services.read_models import CodeNode, codebook_tree
+from qualcode.services.read_models import excerpts as read_excerpts
+from qualcode.services.reports import study_title
 from qualcode.services.uow import UnitOfWork
 
 
@@ -55,75 +61,68 @@ def excerpts_report(
     participants: Sequence[str] = (),
     coder: str | None = None,
     context: int = 0,
+    viewer: str | None = None,
+    blind: bool = False,
 ) -> ExcerptsReport:
-    """Every coding of the kept codes, per theme and code in codebook order; within a code by
-    participant (natural order), document and position. Filters combine: ``codes`` and
-    ``themes`` (a theme includes its sub-themes) choose codes, ``participants`` and ``coder``
-    choose codings. ``context`` adds that many characters of surrounding text each side.
+    """Every coding of the active codes, per theme and code in the codebook tree's order, and
+    within a code in the excerpts read model's order (participant, document, position).
 
-    Raises NotFoundError for a code, theme or participant that is not in the study.
+    Filters combine: ``codes`` and ``themes`` (a theme includes its sub-themes) choose codes,
+    ``participants`` and ``coder`` choose codings; under ``blind`` only the viewer's codings.
+    ``context`` adds that many characters of surrounding text each side (cut at words).
+    Raises NotFoundError for a code, theme, participant or coder that is not in the study.
     """
     if context < 0:
         raise QualcodeError("--context is a number of characters, 0 or more")
     s = uow.session
-    book = codebook(uow)
+    tree = codebook_tree(uow, participants=False, viewer=viewer, blind=blind)
     wanted_codes = {code_by_name(s, c, follow_merges=True).name for c in codes}
-    known_themes = {sec.theme for sec in book.sections if sec.theme is not None}
     for t in themes:
-        if t not in known_themes:
-            raise NotFoundError(f"no theme {t!r} with codes in the study")
-    people = [participant_by_label(s, p).id for p in participants]
+        if t not in {node.name for node in tree.themes}:
+            raise NotFoundError(f"no theme {t!r} in the study")
+    labels = {participant_by_label(s, p).label for p in participants}
     if coder is not None and s.execute(select(Coder.id).where(Coder.name == coder)).first() is None:
         raise NotFoundError(f"no coder {coder!r} in the study")
 
-    chosen_sections = []
+    chosen: list[tuple[str | None, int, list[CodeNode]]] = []
     inside: int | None = None  # depth of a chosen theme while walking its sub-themes
-    for sec in book.sections:
-        if inside is not None and sec.depth <= inside:
+    for node in tree.themes:
+        if inside is not None and node.depth <= inside:
             inside = None
-        if sec.theme in themes and inside is None:
-            inside = sec.depth
-        by_theme = not themes or inside is not None
-        entries = [e for e in sec.entries if by_theme and (not wanted_codes or e.code in wanted_codes)]
-        chosen_sections.append((sec, entries))
-    names = {e.code for _, entries in chosen_sections for e in entries}
-
-    q = (
-        select(
-            Code.name,
-            Coding.id,
-            Segment.id,
-            Participant.label,
-            Document.id,
-            Document.title,
-            Segment.start,
-            Segment.end,
-            Segment.text,
-            Coder.name,
+        if node.name in themes and inside is None:
+            inside = node.depth
+        if themes and inside is None:
+            continue
+        chosen.append((node.name, node.depth, list(node.codes)))
+    if not themes:
+        chosen.append((None, 0, list(tree.unthemed)))
+    chosen = [
+        (
+            name,
+            depth,
+            [c for c in nodes if c.status == "active" and (not wanted_codes or c.name in wanted_codes)],
         )
-        .join(Coding, Coding.segment_id == Segment.id)
-        .join(Code, Code.id == Coding.code_id)
-        .join(Coder, Coder.id == Coding.coder_id)
-        .join(Document, Document.id == Segment.document_id)
-        .outerjoin(Participant, Participant.id == Document.participant_id)
-        .where(Code.name.in_(names) if len(names) < 5000 else Code.name.is_not(None))
-    )
-    if people:
-        q = q.where(Document.participant_id.in_(people))
-    if coder is not None:
-        q = q.where(Coder.name == coder)
-    rows = [r for r in s.execute(q).all() if r[0] in names]
-    doc_ids = {r[4] for r in rows}
+        for name, depth, nodes in chosen
+    ]
+    names = {c.name for _, _, nodes in chosen for c in nodes}
+    rows = [
+        r
+        for r in read_excerpts(uow, coder=coder, viewer=viewer, blind=blind)
+        if r.code in names and (not labels or r.participant in labels)
+    ]
+
+    doc_ids = dict(s.execute(select(Document.title, Document.id)).all()) if rows else {}
+    wanted_docs = {doc_ids[r.document] for r in rows}
     texts: dict[int, str] = {}
     turns: dict[int, tuple[list[dict[str, Any]], list[int]]] = {}
-    if doc_ids:
+    if wanted_docs:
         for doc_id, meta in s.execute(
-            select(Document.id, Document.meta).where(Document.id.in_(doc_ids))
+            select(Document.id, Document.meta).where(Document.id.in_(wanted_docs))
         ).all():
             meta_turns = list((meta or {}).get("turns") or [])
             turns[doc_id] = (meta_turns, [int(t["start"]) for t in meta_turns])
         if context:
-            found = s.execute(select(Document.id, Document.text).where(Document.id.in_(doc_ids))).all()
+            found = s.execute(select(Document.id, Document.text).where(Document.id.in_(wanted_docs))).all()
             texts = {doc_id: text for doc_id, text in found}
     coding_memos: dict[int, list[str]] = defaultdict(list)
     code_memos: dict[str, list[str]] = defaultdict(list)
@@ -140,47 +139,38 @@ def excerpts_report(
             code_memos[code_name].append(text)
 
     by_code: dict[str, list[Excerpt]] = defaultdict(list)
-    for code, coding_id, seg_id, label, doc_id, title, start, end, text, coder_name in rows:
-        before, after = _context(texts[doc_id], start, end, context) if context else ("", "")
-        by_code[code].append(
+    for r in rows:  # already in the read model's order
+        doc_id = doc_ids[r.document]
+        before, after = _context(texts[doc_id], r.start, r.end, context) if context else ("", "")
+        by_code[r.code].append(
             Excerpt(
-                coding_id,
-                seg_id,
-                label,
-                title,
-                start,
-                end,
-                text,
-                coder_name,
-                _turn_time(*turns.get(doc_id, ([], [])), start, end),
+                r.coding_id,
+                r.segment_id,
+                r.participant,
+                r.document,
+                r.start,
+                r.end,
+                r.text,
+                r.coder,
+                _turn_time(*turns.get(doc_id, ([], [])), r.start, r.end),
                 before,
                 after,
-                tuple(coding_memos.get(coding_id, ())),
+                tuple(coding_memos.get(r.coding_id, ())),
             )
         )
     sections = []
-    for sec, entries in chosen_sections:
-        found_codes = []
-        for e in entries:
-            excerpts = sorted(
-                by_code.get(e.code, []),
-                key=lambda x: (
-                    natural_key(x.participant or "\uffff"),
-                    natural_key(x.document),
-                    x.start,
-                    x.coding_id,
-                ),
-            )
-            if excerpts:
-                found_codes.append(
-                    ExcerptCode(e.code, e.description, tuple(code_memos.get(e.code, ())), tuple(excerpts))
-                )
+    for name, depth, nodes in chosen:
+        found_codes = tuple(
+            ExcerptCode(c.name, c.description, tuple(code_memos.get(c.name, ())), tuple(by_code[c.name]))
+            for c in nodes
+            if by_code.get(c.name)
+        )
         if found_codes:
-            sections.append(ExcerptSection(sec.theme, sec.depth, tuple(found_codes)))
+            sections.append(ExcerptSection(name, depth, found_codes))
     filters = (
         [f"code {c}" for c in codes]
         + [f"theme {t}" for t in themes]
         + [f"participant {p}" for p in participants]
         + ([f"coder {coder}"] if coder else [])
     )
-    return ExcerptsReport(book.title, tuple(sections), tuple(filters))
+    return ExcerptsReport(study_title(uow), tuple(sections), tuple(filters))
