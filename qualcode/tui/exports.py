@@ -41,8 +41,12 @@ def _suffix(kind: str, path: Path) -> str:
 
 
 def export_file(uow: UnitOfWork, kind: str, path: Path) -> Exported:
-    """Write one export; refuses an unknown suffix before reading anything."""
+    """Write one export; refuses an unknown suffix, the open study's own file, another study
+    and a file qualcode did not write there, before reading anything."""
+    from qualcode.io.output import check_target
+
     suffix = _suffix(kind, path)
+    check_target(path, study=uow.study.location.path)
     if kind == "project" or (kind == "codebook" and suffix == ".qdc"):
         from qualcode.io.refi import write_qdc, write_qdpx
         from qualcode.services.project import project_snapshot

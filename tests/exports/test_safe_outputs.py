@@ -206,3 +206,25 @@ def test_an_unwritable_folder_is_exit_2_naming_it(example_study: str, tmp_path: 
             assert "Traceback" not in result.stderr
     finally:
         folder.chmod(0o700)
+
+
+def test_the_workbench_export_refuses_the_open_study(example_study: str, tmp_path: Path) -> None:
+    if "://" in example_study:
+        pytest.skip("a SQLite study is a file")
+    from qualcode.db.engine import locate
+    from qualcode.db.schema import open_study
+    from qualcode.domain.errors import QualcodeError
+    from qualcode.services.uow import unit_of_work
+    from qualcode.tui.exports import export_file
+
+    thesis = tmp_path / "thesis.md"
+    shutil.copy(example_study, thesis)
+    before = thesis.read_bytes()
+    study = open_study(locate(str(thesis)))
+    try:
+        with unit_of_work(study, coder="aigerim", write=False) as uow:
+            with pytest.raises(QualcodeError, match="open study"):
+                export_file(uow, "codebook", thesis)
+    finally:
+        study.engine.dispose()
+    assert thesis.read_bytes() == before
