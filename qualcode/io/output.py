@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
@@ -28,12 +29,20 @@ STUDY_COMPANIONS = ("", "-wal", "-shm", "-journal")
 
 
 def ensure_folder(path: Path) -> None:
-    """Refuse early (before any work) when the file's folder is missing or not writable."""
+    """Refuse early (before any work) when the file's folder is missing or cannot take a new
+    file: a temporary file is made there and removed, which is what the export will do
+    (``os.access`` alone says yes for root in /proc or on a read-only file system)."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise QualcodeError("the folder does not exist", source=str(folder))
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise QualcodeError("cannot write into this folder (permission denied)", source=str(folder))
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".qualcode-probe.", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        # ENOENT inside a folder that exists: a file system that takes no new files (/proc).
+        reason = "not allowed here" if exc.errno == errno.ENOENT else (exc.strerror or type(exc).__name__)
+        raise QualcodeError(f"cannot create a file in this folder ({reason})", source=str(path)) from exc
 
 
 def _state_dir() -> Path:
