@@ -40,7 +40,11 @@ def xlsx_text(value: Any) -> Any:
 
 
 def csv_cell(value: Any, *, raw: bool = False) -> Any:
-    """A .csv cell: text beginning like a formula gets a leading ``'`` unless ``raw``."""
-    if raw or not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+    """A .csv cell: control characters a terminal or XML would act on replaced (as in .xlsx);
+    text beginning like a formula gets a leading ``'`` unless ``raw``."""
+    if not isinstance(value, str):
+        return value
+    value = xml_safe(value)
+    if raw or not value.startswith(FORMULA_STARTS):
         return value
     return "'" + value

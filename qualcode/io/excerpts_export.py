@@ -272,6 +272,10 @@ def write_excerpts_xlsx(report: ExcerptsReport, path: Path) -> None:
     )
     ws.append([st.cell(ws, h, st.bold, st.wrap, fill=HEADER_FILL) for h in XLSX_HEADS])
     for i, values in enumerate(table, start=2):
+        values = [
+            st.shown(v, w, "italic" if c == 1 else "regular")
+            for c, (v, w) in enumerate(zip(values, widths, strict=True))
+        ]
         ws.row_dimensions[i].height = st.height([Cell(v, w) for v, w in zip(values, widths, strict=True)])
         ws.append([st.cell(ws, v, st.italic if c == 1 else st.plain, st.wrap) for c, v in enumerate(values)])
     about_sheet(

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from qualcode.domain.characters import xml_safe
+
 # Excel's maximum row height, in points.
 MAX_ROW_HEIGHT = 409.0
 # Room a cell keeps between its border and its text, left + right, in points (LibreOffice
@@ -192,9 +194,11 @@ class Cell:
 
 def row_height(measure: TextMeasure, cells: list[Cell]) -> float:
     """The height (points) that shows every cell of a row whole, capped at Excel's 409 pt."""
+    # Measured as written: a character XML cannot hold becomes what the file holds (a vertical
+    # tab a line break), so a name with one gets the two lines it shows.
     lines = max(
         (
-            measure.lines("" if c.text is None else str(c.text), room(c.chars, c.indent), c.style)
+            measure.lines("" if c.text is None else xml_safe(str(c.text)), room(c.chars, c.indent), c.style)
             for c in cells
         ),
         default=1,

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from qualcode.domain.characters import xml_safe
 from qualcode.domain.reports import Codebook, CooccurrenceRow, Matrix, ParticipantRow
 from qualcode.io.cells import csv_cell
 from qualcode.io.output import write_text
@@ -20,7 +21,7 @@ from qualcode.io.xlsx_export import participant_cells
 
 def _md(value: Any) -> str:
     """A Markdown table cell: pipes escaped, line breaks as <br>."""
-    text = "" if value is None else str(value)
+    text = "" if value is None else xml_safe(str(value))
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r\n", "\n").replace("\n", "<br>")
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -92,6 +93,22 @@ def _is_sqlite(path: Path) -> bool:
         return False
 
 
+def _refuse_special(path: Path) -> None:
+    """A folder, device, FIFO or socket is never replaced by an export (``-o /dev/null`` as
+    root would otherwise become a regular file, and reading a FIFO would hang)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # a dangling link: the export writes a new file at the path
+    if stat.S_ISDIR(mode):
+        raise QualcodeError("a folder is there; give a file name", source=str(path))
+    if not stat.S_ISREG(mode):
+        raise QualcodeError(
+            "this is not a regular file (a device, pipe or socket); an export only writes files",
+            source=str(path),
+        )
+
+
 def check_target(path: Path, *, study: Path | None = None, force: bool = False) -> None:
     """Refuse an export target that would destroy something (see the module's docstring).
 
@@ -107,10 +124,9 @@ def check_target(path: Path, *, study: Path | None = None, force: bool = False) 
                 raise QualcodeError(
                     "this is the open study's own file; export to another file", source=str(path)
                 )
-    if not path.exists():
+    if not os.path.lexists(path):
         return
-    if path.is_dir():
-        raise QualcodeError("a folder is there; give a file name", source=str(path))
+    _refuse_special(path)
     if force:
         return
     if _is_sqlite(path):
@@ -131,6 +147,8 @@ def replacing(path: Path) -> Iterator[Path]:
     """Yield a temporary path in the target's folder; on success it replaces ``path``
     (readable by the owner only) and qualcode remembers having written it."""
     ensure_folder(path)
+    if os.path.lexists(path):
+        _refuse_special(path)
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)

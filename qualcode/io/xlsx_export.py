@@ -24,10 +24,11 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from qualcode.domain.characters import xml_safe
 from qualcode.domain.citations import participant_label
 from qualcode.domain.reports import Codebook, CooccurrenceRow, Matrix, MatrixRow, ParticipantRow
-from qualcode.io.cells import xlsx_text
-from qualcode.io.layout import Cell, TextMeasure, fit_column, row_height, style_of
+from qualcode.io.cells import within_limit, xlsx_text
+from qualcode.io.layout import MAX_ROW_HEIGHT, Cell, TextMeasure, fit_column, row_height, style_of
 from qualcode.io.output import ensure_folder, replacing
 
 DEFAULT_FONT = "Calibri"  # Excel's default; LibreOffice renders the metric-compatible Carlito
@@ -88,6 +89,25 @@ class Styles:
     def height(self, cells: Sequence[Cell]) -> float:
         """A row height (points) that shows every wrapped cell whole in its column."""
         return row_height(self.measure, list(cells))
+
+    def shown(self, value: Any, chars: float, style: str = "regular", indent: int = 0) -> Any:
+        """``value`` as a cell of that width can show it: text that would need a row taller
+        than Excel's 409 pt ends at a word with "[… N more characters]" (visible, counted from
+        the whole text); short text and numbers unchanged."""
+        if not isinstance(value, str):
+            return value
+        text = xlsx_text(value)
+        whole = xml_safe(value)
+        if self.height([Cell(text, chars, style, indent)]) < MAX_ROW_HEIGHT:
+            return text
+        lo, hi = 1, len(text)  # the longest cut whose row still fits
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.height([Cell(within_limit(whole, mid), chars, style, indent)]) < MAX_ROW_HEIGHT:
+                lo = mid
+            else:
+                hi = mid - 1
+        return within_limit(whole, lo)
 
     def fit(self, texts: Any, *, bold: bool = False, italic: bool = False, **bounds: float) -> float:
         """A column width (characters) for ``texts`` in this font (see ``layout.fit_column``)."""
@@ -186,10 +206,10 @@ def write_codebook_xlsx(
             ]
         )
         for entry in section.entries:
-            quote = entry.example.cited(label_style) if entry.example else ""
+            quote = st.shown(entry.example.cited(label_style) if entry.example else "", widths[1])
             row += 1
             ws.row_dimensions[row].height = st.height(
-                [Cell(entry.code, widths[0], "italic"), Cell(xlsx_text(quote), widths[1])]
+                [Cell(entry.code, widths[0], "italic"), Cell(quote, widths[1])]
             )
             ws.append(
                 [
@@ -237,6 +257,7 @@ def write_participants_xlsx(
     ws.row_dimensions[1].height = st.height([Cell(h, w, "bold") for h, w in zip(heads, widths, strict=True)])
     ws.append([st.cell(ws, h, st.bold, st.wrap, fill=HEADER_FILL) for h in heads])
     for i, values in enumerate(table, start=2):
+        values = [st.shown(v, w) for v, w in zip(values, widths, strict=True)]
         ws.row_dimensions[i].height = st.height([Cell(v, w) for v, w in zip(values, widths, strict=True)])
         ws.append([st.cell(ws, v, st.plain, st.wrap) for v in values])
     describe(wb, "Participants", f"{len(table)} participants, exported by qualcode on {_stamp()}.")

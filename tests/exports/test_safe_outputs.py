@@ -7,6 +7,7 @@ import csv
 import os
 import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
 import zipfile
@@ -101,6 +102,12 @@ def test_control_characters_export_to_every_format(example_study: str, tmp_path:
     ws = load_workbook(tmp_path / "codebook.xlsx")["Codebook"]
     names = [r[0].value for r in ws.iter_rows()]
     assert "Digital\nisation\npolicy" in names  # a break stays a break, nothing refused
+    matrix = load_workbook(tmp_path / "matrix.xlsx")["Matrix"]
+    row = next(r[0].row for r in matrix.iter_rows() if r[0].value == "Digital\nisation\npolicy")
+    assert matrix.row_dimensions[row].height >= 3 * 15  # three lines shown, not one
+    for name in ("codebook.md", "codebook.csv", "matrix.md", "matrix.csv", "people.md"):
+        text = (tmp_path / name).read_text(encoding="utf-8-sig")
+        assert not any(ch in text for ch in "\x0b\x0c\x1b\x07"), name
     docx_text = "\n".join(
         c.text for t in Document(str(tmp_path / "codebook.docx")).tables for r in t.rows for c in r.cells
     )
@@ -138,8 +145,11 @@ def test_a_40000_character_quote_ends_on_a_word_with_what_is_left(empty_study: s
     )
     xlsx, book = tmp_path / "codebook.xlsx", tmp_path / "codebook.csv"
     assert run_cli("export", "codebook", str(xlsx), db=db).exit_code == 0
-    quote = load_workbook(xlsx)["Codebook"]["B2"].value
-    assert len(quote) <= 32_767
+    ws = load_workbook(xlsx)["Codebook"]
+    quote = ws["B2"].value
+    # The cell holds what a row of Excel's greatest height (409 pt) shows, so the note that
+    # says how much is left out is on screen and in print, not hidden past the row's end.
+    assert len(quote) < 6_000 and ws.row_dimensions[2].height <= 409
     kept, _, note = quote.rpartition(" [… ")
     left = int(note.removesuffix(" more characters]"))
     cited = f"long-answer: '{answer}'"
@@ -229,6 +239,31 @@ def test_an_unwritable_target_is_one_line_exit_2_naming_it(example_study: str, t
         for target in targets:
             if target.parent != Path("/proc"):
                 target.parent.chmod(0o700)
+
+
+def test_a_device_or_pipe_is_never_replaced(example_study: str, tmp_path: Path) -> None:
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    for extra in ((), ("--force",)):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "qualcode",
+                "--db",
+                example_study,
+                "report",
+                "matrix",
+                "-o",
+                str(pipe),
+                *extra,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,  # reading the pipe to check it would hang for ever
+        )
+        assert done.returncode == 2 and "not a regular file" in done.stderr and str(pipe) in done.stderr
+        assert stat.S_ISFIFO(os.stat(pipe).st_mode)
 
 
 def test_the_workbench_export_refuses_the_open_study(example_study: str, tmp_path: Path) -> None:
