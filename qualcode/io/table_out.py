@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from qualcode.io.cells import xlsx_text
-from qualcode.io.md_csv_export import _csv, _md, _md_row
+from qualcode.io.md_csv_export import _md, _md_row, rows_csv
 from qualcode.io.output import replacing, write_text
 
 FONT = "Calibri"  # as the other exports (LibreOffice draws it with the metric-twin Carlito)
@@ -20,7 +20,7 @@ _MAX_WIDTH = 60.0  # characters; longer text wraps
 def table_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, raw: bool = False) -> str:
     """CSV text, one line per row; a cell that would open as a formula gets a leading ``'``
     unless ``raw`` (the exporters' one CSV writer)."""
-    return _csv([list(headers), *[["" if v is None else v for v in row] for row in rows]], raw=raw)
+    return rows_csv([list(headers), *[["" if v is None else v for v in row] for row in rows]], raw=raw)
 
 
 def table_markdown(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
