@@ -49,7 +49,7 @@ def read_pdf(path: Path) -> ImportedDocument:
     except OSError as exc:
         raise QualcodeError(f"cannot read: {exc.strerror}", source=source) from exc
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PyPdfError
 
     try:
         import io
@@ -62,7 +62,22 @@ def read_pdf(path: Path) -> ImportedDocument:
         texts = [page.extract_text() or "" for page in reader.pages]
     except QualcodeError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    except LimitReachedError as exc:  # a stream that inflates past pypdf's bound (75 MB)
+        raise QualcodeError(
+            "a part of the PDF inflates past what a document may hold (a damaged or hostile file?)",
+            source=source,
+        ) from exc
+    except (
+        PyPdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        IndexError,
+        AttributeError,
+        OSError,
+        RecursionError,
+    ) as exc:
+        # pypdf meets damaged files with many kinds of error; each is this file's fault, not ours.
         raise QualcodeError(f"cannot read the PDF ({type(exc).__name__})", source=source) from exc
     if not texts:
         raise QualcodeError("the PDF has no pages", source=source)

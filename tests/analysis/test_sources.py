@@ -162,3 +162,40 @@ def test_rtf_from_word_with_code_page_and_unicode_escapes(empty_study: str, tmp_
     not_rtf.write_text("plain text", encoding="utf-8")
     refused = run_cli("import", str(not_rtf), db=empty_study)
     assert refused.exit_code == 2 and "Fake.rtf" in refused.stderr and "not an RTF" in refused.stderr
+
+
+def _pdf_with_stream(stream: bytes) -> bytes:
+    """A one-page PDF whose content stream is ``stream`` (FlateDecode), with a correct xref."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources"
+        b" << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return out
+
+
+def test_a_pdf_that_inflates_past_the_limit_is_refused(empty_study: str, tmp_path: Path) -> None:
+    import zlib
+
+    bomb = tmp_path / "bomb.pdf"
+    packer = zlib.compressobj(9)
+    chunk = b" " * 1_000_000
+    head = packer.compress(b"BT /F1 12 Tf 72 700 Td (Text) Tj ET\n")
+    squeezed = head + b"".join(packer.compress(chunk) for _ in range(400)) + packer.flush()
+    bomb.write_bytes(_pdf_with_stream(squeezed))  # 400 MB of spaces in ~400 KB
+    before = table_counts(empty_study)
+    result = run_cli("import", str(bomb), db=empty_study)
+    assert result.exit_code == 2, result.stderr
+    assert "bomb.pdf" in result.stderr and "hostile" in result.stderr
+    assert table_counts(empty_study) == before
