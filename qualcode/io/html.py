@@ -27,8 +27,18 @@ def html_paragraphs(data: bytes, *, source: str) -> tuple[str | None, list[str]]
     import lxml.html
     from lxml import etree
 
+    head = data[:4096].lower()
     try:
-        root = lxml.html.document_fromstring(data)
+        if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or b"charset" in head:
+            root = lxml.html.document_fromstring(data)  # a BOM or a declared charset: lxml honours it
+        else:
+            # No charset declared (scripts, "save as", survey tools): UTF-8 when the bytes are
+            # UTF-8, else a confidently detected legacy Cyrillic code page, else exit 2 — as .txt.
+            from qualcode.io.readers import sniff_encoding
+            from qualcode.io.text import decode_text
+
+            text, _ = decode_text(data, source=source, encoding=sniff_encoding(data, source=source))
+            root = lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError) as exc:
         raise QualcodeError(f"cannot read the HTML ({exc})", source=source) from exc
     title_el = root.find(".//title")
@@ -55,6 +65,8 @@ def html_paragraphs(data: bytes, *, source: str) -> tuple[str | None, list[str]]
             current.append(el.text)
         for child in el:
             walk(child)
+            if isinstance(child.tag, str) and child.tag in ("td", "th"):
+                current.append(" ")  # table cells side by side stay separate words
             if child.tail:
                 current.append(child.tail)
         if block:

@@ -199,3 +199,21 @@ def test_a_pdf_that_inflates_past_the_limit_is_refused(empty_study: str, tmp_pat
     assert result.exit_code == 2, result.stderr
     assert "bomb.pdf" in result.stderr and "hostile" in result.stderr
     assert table_counts(empty_study) == before
+
+
+def test_html_without_a_charset_is_read_as_utf8_and_table_cells_stay_apart(
+    empty_study: str, tmp_path: Path
+) -> None:
+    page = tmp_path / "Saved.html"
+    page.write_bytes(
+        f"<html><body><h2>Заголовок</h2><table><tr><td>Ячейка</td><td>{KK}</td></tr></table></body></html>".encode()
+    )
+    legacy = tmp_path / "Old.htm"
+    legacy.write_bytes(
+        f"<html><body><p>{RU} Трудовые мигранты приезжают из Узбекистана.</p></body></html>".encode("cp1251")
+    )
+    result = run_cli("import", str(page), str(legacy), db=empty_study)
+    assert result.exit_code == 0, result.stderr
+    for title, quote in [("Saved", "Заголовок"), ("Saved", f"Ячейка {KK}"), ("Old", RU)]:
+        coded = run_cli("code", title, "--quote", quote, "X", "--new", db=empty_study)
+        assert coded.exit_code == 0, (title, coded.stderr)
