@@ -18,13 +18,43 @@ _SENTENCE_END = re.compile(r"[.!?…]+[\"'»”)\]]*(?=\s|$)")
 _WORD = re.compile(r"\S+")
 
 
+# Abbreviations that end in a full stop inside a sentence (Russian, Kazakh, English). One of
+# these ends a sentence only when a capital letter follows; a title (Dr., г-н) never does.
+_ABBREVIATIONS = frozenset(
+    "т.е т.к т.д т.п т.н т.ч т.о и.о г гг ул д др пр им см стр руб тыс млн млрд напр ср рис табл "
+    "т.б т.с.с ж e.g i.e etc vs approx cf no fig".split()
+)
+_TITLES = frozenset("dr mr mrs ms prof st г-н г-жа проф".split())
+_LAST_WORD = re.compile(r"([^\W\d_]+(?:[.-][^\W\d_]+)*)\.$")
+
+
+def _ends_sentence(para: str, end: int, stop: str) -> bool:
+    """Whether the full stop(s) ``stop`` ending at ``end`` close a sentence (not "т.е.", "e.g.")."""
+    if stop != ".":
+        return True
+    word = _LAST_WORD.search(para, 0, end)
+    if word is None:
+        return True
+    abbrev = word.group(1).casefold()
+    if abbrev in _TITLES:
+        return False
+    if abbrev not in _ABBREVIATIONS:
+        return True
+    rest = para[end:].lstrip()
+    return not rest or not (rest[0].islower() or rest[0].isdigit())
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Sentences of every paragraph, without the spaces between them."""
+    """Sentences of every paragraph, without the spaces between them; a full stop after a
+    common abbreviation ("т.е.", "и т.д.", "г.", "e.g.", "Dr.") followed by a lower-case word
+    does not end one."""
     spans: list[tuple[int, int]] = []
     for p_start, p_end in paragraph_spans(text):
         para = text[p_start:p_end]
         at = 0
         for m in _SENTENCE_END.finditer(para):
+            if not _ends_sentence(para, m.end(), m.group().rstrip("\"'»”)]")):
+                continue
             _add_trimmed(spans, para, at, m.end(), p_start)
             at = m.end()
         _add_trimmed(spans, para, at, len(para), p_start)

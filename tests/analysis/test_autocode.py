@@ -158,3 +158,38 @@ def test_speaker_turns_of_a_transcript(empty_study: str, tmp_path: Path) -> None
         db=empty_study,
     )
     assert [h["text"] for h in turn.json()["hits"]] == ["Айгерим: Квоты слишком жёсткие."]
+
+
+def test_a_sentence_runs_on_past_common_abbreviations(empty_study: str, tmp_path: Path) -> None:
+    notes = tmp_path / "Abbrev.txt"
+    notes.write_text(
+        "Емкость растёт, т.е. спрос высокий. Квоты, визы и т.д. Dr. Smith agreed, e.g. here.",
+        encoding="utf-8",
+    )
+    cli_ok("import", str(notes), db=empty_study)
+    hits = run_cli(
+        "autocode",
+        "Ёмкость",
+        "--text",
+        "ёмкость",
+        "--unit",
+        "sentence",
+        "--new",
+        "--dry-run",
+        "--json",
+        db=empty_study,
+    )
+    assert [h["text"] for h in hits.json()["hits"]] == ["Емкость растёт, т.е. спрос высокий."]
+    smith = run_cli(
+        "autocode",
+        "Smith",
+        "--text",
+        "smith",
+        "--unit",
+        "sentence",
+        "--new",
+        "--dry-run",
+        "--json",
+        db=empty_study,
+    )
+    assert [h["text"] for h in smith.json()["hits"]] == ["Dr. Smith agreed, e.g. here."]
