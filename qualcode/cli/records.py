@@ -154,6 +154,12 @@ def expand_paths(patterns: tuple[str, ...], suffixes: tuple[str, ...]) -> list[P
     help="--survey: a document per.",
 )
 @click.option("--sheet", help="--survey: the Excel sheet (default: the first).")
+@click.option(
+    "--max-document-mb",
+    type=float,
+    metavar="MB",
+    help="The most text one document may hold (default 100 MB); larger or hostile files are refused.",
+)
 @pass_app
 def import_cmd(
     app: AppContext,
@@ -169,6 +175,7 @@ def import_cmd(
     text_columns: str | None,
     survey_by: str,
     sheet: str | None,
+    max_document_mb: float | None,
 ) -> None:
     """Import notes, Word/Google Docs/LibreOffice files and transcripts; one transaction per file.
 
@@ -192,6 +199,10 @@ def import_cmd(
     from qualcode.io.transcripts import read_speaker_map
     from qualcode.services.documents import DocumentToStore, check_storable, import_document
 
+    if max_document_mb is not None:  # for this command only
+        from qualcode.io.limits import document_limit
+
+        click.get_current_context().with_resource(document_limit(max_document_mb))
     if survey or id_column or text_columns:
         from qualcode.cli.analysis_cmds import import_survey_file
 

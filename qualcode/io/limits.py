@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -83,6 +83,14 @@ def using(limits: Limits) -> Iterator[Limits]:
         yield limits
     finally:
         _CURRENT.reset(token)
+
+
+def document_limit(mb: float) -> AbstractContextManager[Limits]:
+    """The per-document text limit set to ``mb`` for a block (a command given
+    ``--max-document-mb``). Raises QualcodeError for a limit that is not positive."""
+    if not mb > 0:
+        raise QualcodeError(f"--max-document-mb must be positive, not {mb}")
+    return using(replace(current(), max_document_chars=int(mb * MB)))
 
 
 def set_max_document_mb(mb: float) -> None:

@@ -141,3 +141,14 @@ def test_the_document_limit_is_settable(tmp_path: Path, sqlite_study: str) -> No
         read_document(note)
     assert str(note) in str(refused.value) and "--max-document-mb" in str(refused.value)
     assert read_document(note).text.startswith("слово")
+
+
+def test_import_takes_a_document_limit(tmp_path: Path, sqlite_study: str) -> None:
+    """``import --max-document-mb``: a 2 MB note is refused under a 1 MB limit, naming the file."""
+    note = tmp_path / "long.txt"
+    note.write_text("слово " * 200_000, encoding="utf-8")
+    refused = run_cli("import", str(note), "--max-document-mb", "1", db=sqlite_study)
+    assert refused.exit_code == 2 and str(note) in refused.stderr
+    assert run_cli("import", str(note), "--max-document-mb", "0", db=sqlite_study).exit_code == 2
+    done = run_cli("import", str(note), "--max-document-mb", "5", db=sqlite_study)
+    assert done.exit_code == 0, done.stderr
