@@ -48,7 +48,7 @@ class WorkbenchCommands(Provider):
             found.extend(extra())
         found.extend(binding_commands(screen))
         found.extend(binding_commands(self.app))
-        from qualcode.tui.screens import export_commands
+        from qualcode.tui.exports import export_commands
 
         found.extend(export_commands(self.app))
         from qualcode.tui.analysis import analysis_commands  # the analysis helper's entries

@@ -7,10 +7,15 @@ work), then write the file with the io writer. The format follows the file's suf
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from qualcode.domain.errors import QualcodeError
 from qualcode.services.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from qualcode.tui.commands import PaletteCommand
 
 SUFFIXES = {
     "codebook": (".xlsx", ".docx", ".md", ".csv", ".qdc"),
@@ -110,3 +115,38 @@ def export_file(uow: UnitOfWork, kind: str, path: Path) -> Exported:
             write_text(path, matrix_csv(table) if suffix == ".csv" else matrix_markdown(table))
         return Exported(kind, path, f"{sum(1 for r in table.rows if r.kind == 'code')} codes")
     raise QualcodeError(f"no export called {kind!r}")
+
+
+def export_commands(app: Any) -> list[PaletteCommand]:
+    """Palette entries for the exports: each asks for a file and runs the export in a worker."""
+    from qualcode.tui.commands import PaletteCommand
+
+    titles = {
+        "codebook": "Export the codebook (Appendix B)",
+        "participants": "Export the participants table (Appendix A)",
+        "matrix": "Export the code × participant matrix",
+        "project": "Export a REFI-QDA project (.qdpx)",
+    }
+    return [
+        PaletteCommand(
+            title, f"writes {', '.join(SUFFIXES[kind])} (asks where)", partial(ask_export, app, kind)
+        )
+        for kind, title in titles.items()
+        if kind in DEFAULT_FILES
+    ]
+
+
+def ask_export(app: Any, kind: str) -> None:
+    """Ask for a file, then write the ``kind`` export there in a worker."""
+    from qualcode.tui.screens.dialogs import PromptScreen
+
+    def written(result: Exported) -> None:
+        app.notify(f"wrote {result.path}: {result.summary}", title="export", markup=False)
+
+    def chosen(path: str | None) -> None:
+        if path and path.strip():
+            app.db(export_file, kind, Path(path.strip()).expanduser(), done=written)
+
+    app.push_screen(
+        PromptScreen(f"Export {kind} to which file?", str(Path.cwd() / DEFAULT_FILES[kind])), chosen
+    )

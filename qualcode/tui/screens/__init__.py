@@ -1,0 +1,27 @@
+"""The workbench's screens, one module each; imported from here by the app and the tests."""
+
+from qualcode.tui.screens.base import StudyScreen
+from qualcode.tui.screens.codebook import CodebookScreen
+from qualcode.tui.screens.dialogs import ChooseScreen, PromptScreen
+from qualcode.tui.screens.documents import DocumentsScreen
+from qualcode.tui.screens.excerpts import ExcerptsScreen
+from qualcode.tui.screens.help import HelpScreen, binding_sources
+from qualcode.tui.screens.matrix import MatrixScreen
+from qualcode.tui.screens.reader import ReaderScreen
+from qualcode.tui.screens.search import SearchScreen
+from qualcode.tui.screens.similar import SimilarScreen
+
+__all__ = [
+    "ChooseScreen",
+    "CodebookScreen",
+    "DocumentsScreen",
+    "ExcerptsScreen",
+    "HelpScreen",
+    "MatrixScreen",
+    "PromptScreen",
+    "ReaderScreen",
+    "SearchScreen",
+    "SimilarScreen",
+    "StudyScreen",
+    "binding_sources",
+]

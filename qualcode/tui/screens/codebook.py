@@ -1,0 +1,343 @@
+"""The codebook: themes and codes; consolidation from the keyboard."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Header, Static, Tree
+from textual.widgets.tree import TreeNode
+
+from qualcode.services import consolidate
+from qualcode.services import workbench as wb
+from qualcode.tui.screens.base import StudyScreen, letters
+from qualcode.tui.screens.dialogs import ChooseScreen, PromptScreen
+from qualcode.tui.screens.excerpts import ExcerptsScreen
+from qualcode.tui.screens.similar import SimilarScreen
+
+if TYPE_CHECKING:
+    pass
+
+
+NodeData = tuple[str, Any]
+CODEBOOK_PAGE = 500
+
+
+class CodebookScreen(StudyScreen):
+    """Themes -> codes with counts and participant letters; consolidate from here."""
+
+    BINDINGS = [
+        Binding("o", "excerpts", "Excerpts", id="codebook.excerpts"),
+        # priority: the tree would take space to fold a theme
+        Binding("space", "mark", "Mark", id="codebook.mark", priority=True),
+        Binding("M", "merge", "Merge marked here", id="codebook.merge"),
+        Binding("r", "rename", "Rename", id="codebook.rename"),
+        Binding("t", "move_theme", "Theme", id="codebook.theme"),
+        Binding("x", "exclude", "Exclude/include", id="codebook.exclude"),
+        Binding("s", "similar", "Similar", id="codebook.similar"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.book: wb.Codebook | None = None
+        self.marked: dict[int, str] = {}
+        self.people: dict[int, wb.CodeParticipants] = {}
+        self._shown: dict[int, int] = {}  # id(node) -> how many of its codes are in the tree
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("loading the codebook…", id="codebook-summary")
+        yield Tree[NodeData]("Codebook", id="codebook")
+        yield Footer()
+
+    def reload(self) -> None:
+        super().reload()
+        # counts first (fast); who said it follows (a join over every coding)
+        self.qapp.db(wb.codebook, participants=False, done=self.show, group="codebook", exclusive=True)
+        self.qapp.db(wb.code_participants, done=self.show_people, group="codebook-people", exclusive=True)
+
+    @property
+    def codes_tree(self) -> Tree[NodeData]:
+        return cast("Tree[NodeData]", self.query_one("#codebook", Tree))
+
+    def show(self, book: wb.Codebook) -> None:
+        self.book = book
+        tree = self.codes_tree
+        keep = self.current_code()
+        tree.clear()
+        tree.show_root = False
+        self._shown = {}
+        parents: dict[int, TreeNode[NodeData]] = {}
+        for theme in book.themes:
+            parent = parents.get(theme.parent_id) if theme.parent_id else None
+            node = (parent or tree.root).add(self._theme_label(theme), data=("theme", theme))
+            parents[theme.id] = node
+            if theme.codes:
+                node.add_leaf("…", data=("placeholder", None))
+        for title, codes, kind in (
+            ("(no theme)", book.unthemed, "unthemed"),
+            ("Excluded codes", book.excluded, "excluded"),
+        ):
+            if codes:
+                node = tree.root.add(
+                    Text.assemble((title, "bold italic"), f"  {len(codes)} codes"), data=(kind, codes)
+                )
+                node.add_leaf("…", data=("placeholder", None))
+        self.query_one("#codebook-summary", Static).update(
+            f"{len(book.themes)} themes · {book.active_codes:,} active codes · {len(book.excluded)} excluded"
+            "   —   Enter excerpts · space mark · M merge · r rename · t theme · x exclude · s similar"
+        )
+        target = keep or (book.themes[0].codes[0].id if book.themes and book.themes[0].codes else None)
+        if target is not None:
+            self.reveal_code(target)
+        elif tree.root.children:
+            tree.root.children[0].expand()
+        tree.focus()
+
+    def _theme_label(self, theme: wb.CodebookTheme) -> Text:
+        return Text.assemble(
+            (theme.name, "bold"), (f"  {len(theme.codes)} codes · {theme.codings} codings", "dim")
+        )
+
+    def code_label(self, code: wb.CodebookCode) -> Text:
+        mark = ("✓ ", "bold green") if code.id in self.marked else ("  ", "")
+        return Text.assemble(
+            mark,
+            (code.name, "strike dim" if code.status == "excluded" else ""),
+            (f"  {code.count}", "bold cyan"),
+            (f"  {letters(self.people[code.id].labels)}" if code.id in self.people else "", "dim"),
+        )
+
+    def show_people(self, people: dict[int, wb.CodeParticipants]) -> None:
+        self.people = people
+        for node in self._code_nodes(self.codes_tree.root):
+            if node.data is not None:
+                node.set_label(self.code_label(node.data[1]))
+        self.qapp.loaded()
+
+    def _code_nodes(self, node: TreeNode[NodeData]) -> list[TreeNode[NodeData]]:
+        found = []
+        for child in node.children:
+            if child.data and child.data[0] == "code":
+                found.append(child)
+            elif child.children:
+                found.extend(self._code_nodes(child))
+        return found
+
+    @staticmethod
+    def _codes_of(node: TreeNode[NodeData]) -> tuple[wb.CodebookCode, ...]:
+        kind, value = node.data if node.data else ("", None)
+        if kind == "theme":
+            return cast(wb.CodebookTheme, value).codes
+        if kind in ("unthemed", "excluded"):
+            return cast(tuple[wb.CodebookCode, ...], value)
+        return ()
+
+    def _fill(self, node: TreeNode[NodeData]) -> None:
+        """Add the next page of a theme's codes (a tree of 20,000 leaves would be slow to build)."""
+        codes = self._codes_of(node)
+        shown = self._shown.get(id(node), 0)
+        if not codes or (shown and shown >= len(codes)):
+            return
+        for child in list(node.children):
+            if child.data and child.data[0] in ("placeholder", "more"):
+                child.remove()
+        page = codes[shown : shown + CODEBOOK_PAGE]
+        # A theme's own codes come before its sub-themes, as in the exports and the matrix.
+        sub_theme = next((c for c in node.children if c.data and c.data[0] == "theme"), None)
+        for code in page:
+            node.add_leaf(self.code_label(code), data=("code", code), before=sub_theme)
+        shown += len(page)
+        self._shown[id(node)] = shown
+        if shown < len(codes):
+            node.add_leaf(
+                Text(f"… {len(codes) - shown:,} more codes (Enter)", style="italic dim"),
+                data=("more", None),
+                before=sub_theme,
+            )
+
+    @on(Tree.NodeExpanded, "#codebook")
+    def fill_expanded(self, event: Tree.NodeExpanded[NodeData]) -> None:
+        self._fill(event.node)
+
+    def reveal_code(self, code_id: int) -> None:
+        tree = self.codes_tree
+
+        def walk(node: TreeNode[NodeData]) -> TreeNode[NodeData] | None:
+            for child in node.children:
+                data = child.data
+                if data is None:
+                    continue
+                kind, value = data
+                codes: tuple[wb.CodebookCode, ...] = ()
+                if kind == "theme":
+                    codes = value.codes
+                elif kind in ("unthemed", "excluded"):
+                    codes = value
+                if any(c.id == code_id for c in codes):
+                    position = next(i for i, c in enumerate(codes) if c.id == code_id)
+                    while self._shown.get(id(child), 0) <= position:
+                        self._fill(child)
+                    child.expand()
+                    return next(
+                        (
+                            n
+                            for n in child.children
+                            if n.data and n.data[0] == "code" and n.data[1].id == code_id
+                        ),
+                        None,
+                    )
+                found = walk(child)
+                if found is not None:
+                    child.expand()
+                    return found
+            return None
+
+        node = walk(tree.root)
+        if node is not None:
+            # the tree numbers its lines on the next refresh; move there after it
+            tree.call_after_refresh(tree.move_cursor, node)
+
+    def current(self) -> NodeData | None:
+        node = self.codes_tree.cursor_node
+        return node.data if node is not None else None
+
+    def current_code(self) -> int | None:
+        data = self.current()
+        return data[1].id if data and data[0] == "code" else None
+
+    def _code(self) -> wb.CodebookCode | None:
+        data = self.current()
+        if data and data[0] == "code":
+            return cast(wb.CodebookCode, data[1])
+        self.notify("put the cursor on a code", severity="warning")
+        return None
+
+    @on(Tree.NodeSelected, "#codebook")
+    def selected(self, event: Tree.NodeSelected[NodeData]) -> None:
+        if event.node.data and event.node.data[0] == "code":
+            self.action_excerpts()
+        elif event.node.data and event.node.data[0] == "more" and event.node.parent is not None:
+            self._fill(event.node.parent)
+
+    def action_excerpts(self) -> None:
+        code = self._code()
+        if code is not None:
+            self.app.push_screen(ExcerptsScreen(f"Excerpts coded {code.name!r}", code.name))
+
+    def action_mark(self) -> None:
+        node = self.codes_tree.cursor_node
+        code = self._code()
+        if code is None or node is None:
+            return
+        if code.id in self.marked:
+            del self.marked[code.id]
+        else:
+            self.marked[code.id] = code.name
+        node.set_label(self.code_label(code))
+        self.codes_tree.action_cursor_down()
+
+    def action_move_theme(self) -> None:
+        from qualcode.services.codes import assign_codes
+
+        code = self._code()
+        if code is None or self.book is None:
+            return
+        names = self.marked_or(code)
+
+        def chosen(theme: str | None) -> None:
+            if theme:
+                self.qapp.db(assign_codes, theme, names, write=True, done=lambda _r: self._changed(code.id))
+
+        self.app.push_screen(
+            ChooseScreen(
+                f"Move {len(names)} code(s) to which theme?", [(t.name, t.name) for t in self.book.themes]
+            ),
+            chosen,
+        )
+
+    def marked_or(self, code: wb.CodebookCode) -> list[str]:
+        return list(self.marked.values()) if self.marked else [code.name]
+
+    def _changed(self, code_id: int | None, message: str = "") -> None:
+        self.marked.clear()
+        if message:
+            self.notify(message, markup=False)
+        self.reload()
+        if code_id is not None:
+            self.call_after_refresh(lambda: None)
+
+    # Consolidation (merge, rename, exclude, similar) is the consolidation service's work; the
+    # codebook only asks for names and reasons and shows the result.
+
+    def action_rename(self) -> None:
+        code = self._code()
+        if code is None:
+            return
+
+        def renamed(name: str | None) -> None:
+            if name and name.strip() and name.strip() != code.name:
+                self.qapp.db(
+                    consolidate.rename_code,
+                    code.name,
+                    name.strip(),
+                    write=True,
+                    done=lambda _r: self._changed(code.id, f"renamed to {name.strip()}"),
+                )
+
+        self.app.push_screen(PromptScreen(f"Rename {code.name!r} to", code.name), renamed)
+
+    def action_exclude(self) -> None:
+        code = self._code()
+        if code is None:
+            return
+        if code.status == "excluded":
+            self.qapp.db(
+                consolidate.include_codes,
+                [code.name],
+                write=True,
+                done=lambda _r: self._changed(code.id, "included"),
+            )
+            return
+        names = self.marked_or(code)
+
+        def reason_given(reason: str | None) -> None:
+            if reason is not None:
+                self.qapp.db(
+                    consolidate.exclude_codes,
+                    names,
+                    reason=reason.strip(),
+                    write=True,
+                    done=lambda _r: self._changed(None, f"excluded {len(names)} code(s)"),
+                )
+
+        self.app.push_screen(
+            PromptScreen(f"Exclude {len(names)} code(s): why?", placeholder="reason"), reason_given
+        )
+
+    def action_merge(self) -> None:
+        code = self._code()
+        if code is None:
+            return
+        sources = [name for cid, name in self.marked.items() if cid != code.id]
+        if not sources:
+            self.notify(
+                "mark the codes to merge with space, then press M on the code they merge into",
+                severity="warning",
+            )
+            return
+        self.qapp.db(
+            consolidate.merge_codes,
+            sources,
+            code.name,
+            write=True,
+            done=lambda _r: self._changed(
+                code.id, f"merged {len(sources)} code(s) into {code.name} (ctrl+z undoes)"
+            ),
+        )
+
+    def action_similar(self) -> None:
+        self.app.push_screen(SimilarScreen(), lambda _r: self.reload())

@@ -1,0 +1,111 @@
+"""The code × participant matrix."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Static
+
+from qualcode.domain.labels import split_label
+from qualcode.services import workbench as wb
+from qualcode.tui.screens.base import StudyScreen, _clip
+from qualcode.tui.screens.excerpts import ExcerptsScreen
+
+if TYPE_CHECKING:
+    pass
+
+
+MATRIX_COLUMNS = 40
+
+
+class MatrixScreen(StudyScreen):
+    """Code × participant counts with theme subtotals; a cell opens its excerpts."""
+
+    BINDINGS = [
+        Binding("o", "excerpts", "Excerpts of the cell", id="matrix.excerpts"),
+        Binding("right_square_bracket", "columns(1)", "Next participants", id="matrix.next_columns"),
+        Binding("left_square_bracket", "columns(-1)", "Previous participants", id="matrix.previous_columns"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.matrix: wb.Matrix | None = None
+        self.first_column = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("loading the matrix…", id="matrix-summary")
+        yield DataTable(id="matrix", cursor_type="cell", fixed_columns=1)
+        yield Footer()
+
+    def reload(self) -> None:
+        super().reload()
+        self.qapp.db(
+            wb.code_matrix,
+            first_column=self.first_column,
+            max_columns=MATRIX_COLUMNS,
+            done=self.show,
+            group="matrix",
+            exclusive=True,
+        )
+
+    def action_columns(self, step: int) -> None:
+        if self.matrix is None:
+            return
+        first = self.first_column + step * MATRIX_COLUMNS
+        if 0 <= first < self.matrix.participants and first != self.first_column:
+            self.first_column = first
+            self.reload()
+
+    def show(self, matrix: wb.Matrix) -> None:
+        self.matrix = matrix
+        table = self.query_one("#matrix", DataTable)
+        table.clear(columns=True)
+        table.add_column("code", width=44)
+        for label in matrix.columns:
+            table.add_column(split_label(label)[1] or label)
+        table.add_column("total")
+        rows = []
+        for row in matrix.rows:
+            bold = "bold" if row.kind == "theme" else ""
+            name = Text(_clip(row.name, 44), style=bold or "")
+            cells = [
+                Text(str(n) if n else "·", style=bold or ("" if n else "dim"), justify="right")
+                for n in row.counts
+            ]
+            rows.append([name, *cells, Text(str(row.total), style="bold", justify="right")])
+        table.add_rows(rows)
+        shown = len(matrix.columns)
+        window = (
+            f" (participants {self.first_column + 1}–{self.first_column + shown}"
+            f" of {matrix.participants}: [ ] for more)"
+            if shown < matrix.participants
+            else ""
+        )
+        self.query_one("#matrix-summary", Static).update(
+            f"{sum(1 for r in matrix.rows if r.kind == 'code'):,} codes × "
+            f"{matrix.participants} participants{window}"
+            "   —   Enter on a cell opens its excerpts"
+        )
+        table.focus()
+
+    @on(DataTable.CellSelected, "#matrix")
+    def cell_selected(self) -> None:
+        self.action_excerpts()
+
+    def action_excerpts(self) -> None:
+        if self.matrix is None or not self.matrix.rows:
+            return
+        table = self.query_one("#matrix", DataTable)
+        row = self.matrix.rows[table.cursor_row]
+        col = table.cursor_column
+        if row.kind != "code":
+            self.notify("a theme row is a subtotal: open a code's cell", severity="warning")
+            return
+        participant = self.matrix.columns[col - 1] if 1 <= col <= len(self.matrix.columns) else None
+        who = f" by {participant}" if participant else ""
+        self.app.push_screen(ExcerptsScreen(f"{row.name!r}{who}", row.name, participant))
