@@ -80,7 +80,7 @@ class PassageView(ScrollView, can_focus=True):
     """A document's text with coded spans and the selection."""
 
     DEFAULT_CSS = """
-    PassageView { background: $surface; padding: 0 1; }
+    PassageView { background: $surface; padding: 0 1; scrollbar-gutter: stable; }
     """
 
     class SelectionMoved(Message):
@@ -106,6 +106,9 @@ class PassageView(ScrollView, can_focus=True):
         self._rewrap()
         if selection is not None:
             self.select(*selection)
+        # The new virtual size reaches the scroll limits on the next layout: until then a
+        # scroll to a line below the first screen is clamped to the top.
+        self.call_after_refresh(self._scroll_to_selection)
         self.refresh()
 
     def select(self, start: int, end: int) -> None:
@@ -155,6 +158,11 @@ class PassageView(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
+        if width != self._wrapped_for:
+            # The width changed without a resize (a scroll bar came or went): lines wrapped for
+            # the old width would lose their last characters to the crop below.
+            self._rewrap()
+            self.refresh()
         index = self.scroll_offset.y + y
         base = self.rich_style
         if self.document is None or index >= len(self._lines):

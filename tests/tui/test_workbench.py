@@ -14,6 +14,7 @@ from qualcode.tui.screens import (
     DocumentsScreen,
     HelpScreen,
     ReaderScreen,
+    ReasonScreen,
     SearchScreen,
     binding_sources,
 )
@@ -134,13 +135,40 @@ async def test_merge_from_the_codebook_and_undo(example_study: str) -> None:
         target = target_node.data[1].name
         before = _codes(example_study)
         await press(pilot, "M")
+        dialog = app.screen
+        assert isinstance(dialog, ReasonScreen)  # nothing merged before it is confirmed
+        assert _codes(example_study) == before
+        shown = screen_text(app)
+        assert f"merge {source!r}" in shown and f"into {target!r}" in shown
+        await press(pilot, "enter")  # no reason yet: refused in place
+        assert app.screen is dialog and _codes(example_study) == before
+        await type_text(pilot, "same idea, two wordings")
+        await press(pilot, "enter")
         after = _codes(example_study)
         assert after[source]["status"] == "merged"
         assert after[target]["count"] == before[target]["count"] + before[source]["count"]
         assert source not in screen_text(app)  # the tree shows the merged codebook
+        funnel = run_cli("funnel", "--json", db=example_study).json()
+        assert [(m["into"], m["from"], m["reason"]) for m in funnel["merges"]] == [
+            (target, [source], "same idea, two wordings")
+        ]
         await press(pilot, "ctrl+z")
         assert _codes(example_study) == before
         assert source in screen_text(app)
+
+
+@run_async
+async def test_escape_on_the_merge_dialog_merges_nothing(example_study: str) -> None:
+    app = workbench(example_study)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "2")
+        before = _codes(example_study)
+        await press(pilot, "space", "M")
+        assert isinstance(app.screen, ReasonScreen)
+        await press(pilot, "escape")
+        assert isinstance(app.screen, CodebookScreen)
+    assert _codes(example_study) == before
 
 
 @run_async
@@ -279,6 +307,7 @@ async def test_codebook_exclude_include_theme_and_similar_clusters(example_study
         assert first is not None and first.data is not None
         name = first.data[1].name
         await press(pilot, "x")
+        assert f"exclude {name!r}" in screen_text(app)  # the dialog names the code
         await type_text(pilot, "outside the research questions")
         await press(pilot, "enter")
         codes = _codes(example_study)
@@ -296,6 +325,8 @@ async def test_codebook_exclude_include_theme_and_similar_clusters(example_study
         assert set(pair.codes) == {"Digitalisation", "Digitalization"}
         app.screen.query_one("#clusters", OptionList).highlighted = clusters.index(pair)
         await press(pilot, "a")
+        assert isinstance(app.screen, ReasonScreen)
+        await press(pilot, "enter")  # the suggested reason
     codes = _codes(example_study)
     merged = [n for n in ("Digitalisation", "Digitalization") if codes[n]["status"] == "merged"]
     assert len(merged) == 1

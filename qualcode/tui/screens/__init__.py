@@ -2,7 +2,7 @@
 
 from qualcode.tui.screens.base import StudyScreen
 from qualcode.tui.screens.codebook import CodebookScreen
-from qualcode.tui.screens.dialogs import ChooseScreen, PromptScreen
+from qualcode.tui.screens.dialogs import ChooseScreen, PromptScreen, ReasonScreen
 from qualcode.tui.screens.documents import DocumentsScreen
 from qualcode.tui.screens.excerpts import ExcerptsScreen
 from qualcode.tui.screens.help import HelpScreen, binding_sources
@@ -20,6 +20,7 @@ __all__ = [
     "MatrixScreen",
     "PromptScreen",
     "ReaderScreen",
+    "ReasonScreen",
     "SearchScreen",
     "SimilarScreen",
     "StudyScreen",

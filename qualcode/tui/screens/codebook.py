@@ -14,7 +14,7 @@ from textual.widgets.tree import TreeNode
 from qualcode.services import consolidate
 from qualcode.services import workbench as wb
 from qualcode.tui.screens.base import StudyScreen, letters
-from qualcode.tui.screens.dialogs import ChooseScreen, PromptScreen
+from qualcode.tui.screens.dialogs import ChooseScreen, PromptScreen, ReasonScreen, name_list
 from qualcode.tui.screens.excerpts import ExcerptsScreen
 from qualcode.tui.screens.similar import SimilarScreen
 
@@ -254,10 +254,15 @@ class CodebookScreen(StudyScreen):
 
         self.app.push_screen(
             ChooseScreen(
-                f"Move {len(names)} code(s) to which theme?", [(t.name, t.name) for t in self.book.themes]
+                f"Move {name_list(names)} to which theme?", [(t.name, t.name) for t in self.book.themes]
             ),
             chosen,
         )
+
+    def _all_codes(self) -> list[wb.CodebookCode]:
+        if self.book is None:
+            return []
+        return [c for t in self.book.themes for c in t.codes] + [*self.book.unthemed, *self.book.excluded]
 
     def marked_or(self, code: wb.CodebookCode) -> list[str]:
         return list(self.marked.values()) if self.marked else [code.name]
@@ -309,13 +314,18 @@ class CodebookScreen(StudyScreen):
                 self.qapp.db(
                     consolidate.exclude_codes,
                     names,
-                    reason=reason.strip(),
+                    reason=reason,
                     write=True,
-                    done=lambda _r: self._changed(None, f"excluded {len(names)} code(s)"),
+                    done=lambda _r: self._changed(code.id, f"excluded {name_list(names)}"),
                 )
 
         self.app.push_screen(
-            PromptScreen(f"Exclude {len(names)} code(s): why?", placeholder="reason"), reason_given
+            ReasonScreen(
+                f"Exclude {len(names)} code(s) from the analysis?",
+                [f"exclude {name_list(names)}", "their codings stay; the codes leave reports"],
+                verb="exclude",
+            ),
+            reason_given,
         )
 
     def action_merge(self) -> None:
@@ -329,14 +339,33 @@ class CodebookScreen(StudyScreen):
                 severity="warning",
             )
             return
-        self.qapp.db(
-            consolidate.merge_codes,
-            sources,
-            code.name,
-            write=True,
-            done=lambda _r: self._changed(
-                code.id, f"merged {len(sources)} code(s) into {code.name} (ctrl+z undoes)"
+        counts = {c.name: c.count for c in self._all_codes()}
+
+        def confirmed(reason: str | None) -> None:
+            if reason is None:
+                return
+            self.qapp.db(
+                consolidate.merge_codes,
+                sources,
+                code.name,
+                reason=reason,
+                write=True,
+                done=lambda _r: self._changed(
+                    code.id, f"merged {name_list(sources)} into {code.name!r} (ctrl+z undoes)"
+                ),
+            )
+
+        moved = sum(counts.get(name, 0) for name in sources)
+        self.app.push_screen(
+            ReasonScreen(
+                f"Merge {len(sources)} code(s) into {code.name!r}?",
+                [
+                    f"merge {name_list(sources)}",
+                    f"into {code.name!r}: {moved} coding(s) move, {code.count} already there",
+                ],
+                verb="merge",
             ),
+            confirmed,
         )
 
     def action_similar(self) -> None:

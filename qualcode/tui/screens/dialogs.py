@@ -1,19 +1,17 @@
-"""Small dialogs: choose one of a few things, type one line."""
+"""Small dialogs: choose one of a few things, type one line, confirm a change with its reason."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
-
-if TYPE_CHECKING:
-    pass
 
 
 class ChooseScreen(ModalScreen[Any]):
@@ -66,6 +64,53 @@ class PromptScreen(ModalScreen[str | None]):
     @on(Input.Submitted, "#prompt-input")
     def submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def name_list(names: list[str], most: int = 8) -> str:
+    """Code names as a dialog shows them: quoted, the first ``most``, then how many more."""
+    shown = ", ".join(repr(n) for n in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+class ReasonScreen(ModalScreen[str | None]):
+    """Confirm a change the funnel reports (merge, exclude) and say why.
+
+    Shows exactly what will change, names included; Enter with a reason confirms (the reason
+    is returned), Escape cancels. An empty reason is refused in place: the methods chapter
+    needs the "why" of every consolidation step.
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="reason.cancel")]
+
+    def __init__(self, title: str, what: list[str], *, verb: str, reason: str = ""):
+        super().__init__()
+        self.title_text = title
+        self.what = what
+        self.verb = verb
+        self.reason = reason
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(self.title_text), classes="dialog-title")
+            for line in self.what:
+                yield Static(Text(line), classes="dialog-line")
+            yield Label("Why? (the funnel and the methods chapter report it)", classes="dim")
+            yield Input(self.reason, placeholder="reason", id="reason-input")
+            yield Label("", id="reason-warning")
+            yield Label(f"Enter to {self.verb}, Escape to cancel (ctrl+z undoes)", classes="dim")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted, "#reason-input")
+    def submitted(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            self.query_one("#reason-warning", Label).update(Text("give a reason first", style="bold yellow"))
+            return
+        self.dismiss(event.value.strip())
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -111,14 +111,16 @@ class ReaderScreen(StudyScreen):
     # --- the side panel -----------------------------------------------------------------------
 
     def codings_here(self) -> list[wb.CodingMark]:
-        """Codings on the selection: exactly on it if any, else every one overlapping it."""
+        """Every coding whose segment overlaps the selection: those exactly on it first, then the
+        enclosing and overlapping ones (a paragraph code stays reachable once a sentence inside
+        it is coded too)."""
         if self.document is None:
             return []
         a, b = self.selection
-        exact = [m for m in self.document.codings if (m.start, m.end) == (a, b)]
-        if exact:
-            return exact
-        return [m for m in self.document.codings if m.start < b and m.end > a]
+        if a == b:
+            return [m for m in self.document.codings if m.start <= a < m.end]
+        overlapping = [m for m in self.document.codings if m.start < b and m.end > a]
+        return sorted(overlapping, key=lambda m: (m.start, m.end) != (a, b))
 
     @on(PassageView.SelectionMoved)
     def update_side(self, event: PassageView.SelectionMoved) -> None:

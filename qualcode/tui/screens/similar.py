@@ -13,6 +13,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from qualcode.services import consolidate
+from qualcode.tui.screens.dialogs import ReasonScreen, name_list
 
 if TYPE_CHECKING:
     from qualcode.tui.app import QualcodeApp
@@ -73,11 +74,28 @@ class SimilarScreen(ModalScreen[None]):
         sources = [c for c in cluster.codes if c != cluster.suggested]
 
         def merged(_r: Any) -> None:
-            self.notify(f"merged into {cluster.suggested}", markup=False)
+            self.notify(f"merged {name_list(sources)} into {cluster.suggested!r}", markup=False)
             self._drop(index)
 
-        cast("QualcodeApp", self.app).db(
-            consolidate.merge_codes, sources, cluster.suggested, write=True, done=merged
+        def confirmed(reason: str | None) -> None:
+            if reason is not None:
+                cast("QualcodeApp", self.app).db(
+                    consolidate.merge_codes,
+                    sources,
+                    cluster.suggested,
+                    reason=reason,
+                    write=True,
+                    done=merged,
+                )
+
+        self.app.push_screen(
+            ReasonScreen(
+                f"Merge {len(sources)} code(s) into {cluster.suggested!r}?",
+                [f"merge {name_list(sources)}", f"into {cluster.suggested!r}"],
+                verb="merge",
+                reason=f"near-duplicate names (similarity at least {cluster.min_score:.0f})",
+            ),
+            confirmed,
         )
 
     def action_reject(self) -> None:
