@@ -45,15 +45,25 @@ def code_colour(code_id: int, colour: str = "") -> str:
 
 
 def wrap_lines(text: str, width: int) -> list[tuple[int, int]]:
-    """[start, end) of each screen line: paragraphs wrapped at word boundaries to ``width`` cells."""
+    """[start, end) of each screen line: paragraphs wrapped at word boundaries to ``width`` cells.
+
+    Two paragraphs separated by a single line break (how .docx and .odt paragraphs are stored)
+    get an empty screen line between them, as a word processor shows paragraph spacing; the
+    text itself, and so every offset, is unchanged.
+    """
     width = max(8, width)
     lines: list[tuple[int, int]] = []
     at = 0
+    previous_empty = True
     for para in text.split("\n"):
         if not para:
             lines.append((at, at))
             at += 1
+            previous_empty = True
             continue
+        if not previous_empty:
+            lines.append((at - 1, at - 1))  # the spacing line, on the line break itself
+        previous_empty = False
         line_start = at
         used = 0
         pos = at

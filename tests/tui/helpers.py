@@ -63,3 +63,12 @@ def run_async(test: Callable[P, Coroutine[Any, Any, None]]) -> Callable[P, None]
         asyncio.run(test(*args, **kwargs))
 
     return wrapper
+
+
+def widget_text(app: QualcodeApp, selector: str) -> str:
+    """What the terminal shows inside one widget (its content region), lines joined by spaces."""
+    widget = app.screen.query_one(selector)
+    region = widget.content_region
+    strips = app.screen._compositor.render_strips()
+    rows = [strips[region.y + row].crop(region.x, region.right).text for row in range(region.height)]
+    return " ".join(" ".join(rows).split())

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from textual.pilot import Pilot
 
 from qualcode.tui.app import QualcodeApp
 from qualcode.tui.passage import PassageView
 from qualcode.tui.screens import ReaderScreen
+from tests.conftest import run_cli
 from tests.tui.helpers import press, run_async, settle, type_text, workbench
 
 
@@ -122,3 +125,30 @@ async def test_next_and_previous_coded_passage_scroll_into_view(example_study: s
         for _ in spans[:-1]:
             await press(pilot, "p")
             assert (reader.selection in spans) and _selection_on_screen(app)
+
+
+@run_async
+async def test_docx_paragraphs_are_spaced_apart_and_kept_exact(empty_study: str, tmp_path: Path) -> None:
+    import docx
+
+    paragraphs = [
+        "Мы закрылись в России, открылись в Казахстане.",
+        "Қазақстан азаматтары шетелде жұмыс істейді.",
+        "Because they cannot get a Schengen visa in their own country.",
+    ]
+    document = docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    path = tmp_path / "Expert K.docx"
+    document.save(str(path))
+    assert run_cli("import", str(path), db=empty_study).exit_code == 0
+    app = workbench(empty_study)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        app.open_document("Expert K")
+        await settle(pilot)
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen) and reader.document is not None
+        assert reader.document.text == "\n".join(paragraphs)  # offsets point into this text
+        shown = await _read_whole_document(pilot)
+        assert shown[:5] == [paragraphs[0], "", paragraphs[1], "", paragraphs[2]]

@@ -19,7 +19,17 @@ from qualcode.tui.screens import (
     binding_sources,
 )
 from tests.conftest import run_cli
-from tests.tui.helpers import SIZE, notifications, press, run_async, screen_text, settle, type_text, workbench
+from tests.tui.helpers import (
+    SIZE,
+    notifications,
+    press,
+    run_async,
+    screen_text,
+    settle,
+    type_text,
+    widget_text,
+    workbench,
+)
 
 
 def _segments(db: str, code: str) -> list[dict[str, Any]]:
@@ -74,7 +84,10 @@ async def test_the_picker_warns_about_a_near_name_and_creates_on_confirm(example
         await type_text(pilot, "Dactyloscopyy")  # one letter away from "Dactyloscopy"
         await press(pilot, "up", "enter")  # the "+ new code" line, then Enter
         assert isinstance(app.screen, PickerScreen)  # not created yet: it asks first
-        assert "close to an existing code: Dactyloscopy" in screen_text(app)
+        assert widget_text(app, "#picker-warning") == (
+            "close to an existing code: Dactyloscopy (96%). "
+            "Enter again to create 'Dactyloscopyy' anyway, or pick the existing one."
+        )
         assert "Dactyloscopyy" not in _codes(example_study)
         await press(pilot, "up", "enter")  # Enter again: create it anyway
         assert isinstance(app.screen, ReaderScreen)

@@ -46,6 +46,7 @@ class CodebookScreen(StudyScreen):
         self.marked: dict[int, str] = {}
         self.people: dict[int, wb.CodeParticipants] = {}
         self._shown: dict[int, int] = {}  # id(node) -> how many of its codes are in the tree
+        self._focus_after: int | None = None  # the code to put the cursor on after the reload
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -63,18 +64,49 @@ class CodebookScreen(StudyScreen):
     def codes_tree(self) -> Tree[NodeData]:
         return cast("Tree[NodeData]", self.query_one("#codebook", Tree))
 
+    @staticmethod
+    def _key(data: NodeData | None) -> tuple[str, int | None] | None:
+        """What a node stands for, stable across reloads: ("theme", id), ("code", id), ("excluded", None)."""
+        if data is None:
+            return None
+        kind, value = data
+        if kind in ("theme", "code"):
+            return (kind, value.id)
+        return (kind, None)
+
+    def _tree_state(self) -> tuple[set[tuple[str, int | None]], dict[tuple[str, int | None], int], Any, int]:
+        """(expanded nodes, codes shown per node, the cursor's node, the cursor's line)."""
+        tree = self.codes_tree
+        expanded: set[tuple[str, int | None]] = set()
+        shown: dict[tuple[str, int | None], int] = {}
+        stack = list(tree.root.children)
+        while stack:
+            node = stack.pop()
+            key = self._key(node.data)
+            if key is not None and node.is_expanded:
+                expanded.add(key)
+                shown[key] = self._shown.get(id(node), 0)
+                stack.extend(node.children)
+        return expanded, shown, self._key(self.current()), tree.cursor_line
+
     def show(self, book: wb.Codebook) -> None:
+        """Rebuild the tree from ``book``, keeping what was expanded and where the cursor was."""
+        first_load = self.book is None
         self.book = book
         tree = self.codes_tree
-        keep = self.current_code()
+        expanded, shown_before, cursor, cursor_line = self._tree_state()
+        if self._focus_after is not None:  # a change made here: follow the code it acted on
+            cursor, self._focus_after = ("code", self._focus_after), None
         tree.clear()
         tree.show_root = False
         self._shown = {}
         parents: dict[int, TreeNode[NodeData]] = {}
+        nodes: dict[tuple[str, int | None], TreeNode[NodeData]] = {}
         for theme in book.themes:
             parent = parents.get(theme.parent_id) if theme.parent_id else None
             node = (parent or tree.root).add(self._theme_label(theme), data=("theme", theme))
             parents[theme.id] = node
+            nodes[("theme", theme.id)] = node
             if theme.codes:
                 node.add_leaf("…", data=("placeholder", None))
         for title, codes, kind in (
@@ -85,17 +117,39 @@ class CodebookScreen(StudyScreen):
                 node = tree.root.add(
                     Text.assemble((title, "bold italic"), f"  {len(codes)} codes"), data=(kind, codes)
                 )
+                nodes[(kind, None)] = node
                 node.add_leaf("…", data=("placeholder", None))
         self.query_one("#codebook-summary", Static).update(
             f"{len(book.themes)} themes · {book.active_codes:,} active codes · {len(book.excluded)} excluded"
             "   —   Enter excerpts · space mark · M merge · r rename · t theme · x exclude · s similar"
         )
-        target = keep or (book.themes[0].codes[0].id if book.themes and book.themes[0].codes else None)
-        if target is not None:
-            self.reveal_code(target)
-        elif tree.root.children:
-            tree.root.children[0].expand()
+        for key in expanded:
+            node = nodes.get(key)
+            if node is not None:
+                while self._shown.get(id(node), 0) < max(1, shown_before.get(key, 0)):
+                    before = self._shown.get(id(node), 0)
+                    self._fill(node)
+                    if self._shown.get(id(node), 0) == before:
+                        break
+                node.expand()
+        if first_load:
+            target = book.themes[0].codes[0].id if book.themes and book.themes[0].codes else None
+            if target is not None:
+                self.reveal_code(target)
+            elif tree.root.children:
+                tree.root.children[0].expand()
+        elif (
+            cursor is not None and cursor[0] == "code" and cursor[1] is not None and self._has_code(cursor[1])
+        ):
+            self.reveal_code(cursor[1])
+        elif cursor is not None and cursor in nodes:
+            tree.call_after_refresh(tree.move_cursor, nodes[cursor])
+        else:  # the node under the cursor is gone (merged away): stay on the same line
+            tree.call_after_refresh(tree.move_cursor_to_line, max(0, cursor_line))
         tree.focus()
+
+    def _has_code(self, code_id: int) -> bool:
+        return any(c.id == code_id for c in self._all_codes())
 
     def _theme_label(self, theme: wb.CodebookTheme) -> Text:
         return Text.assemble(
@@ -268,12 +322,12 @@ class CodebookScreen(StudyScreen):
         return list(self.marked.values()) if self.marked else [code.name]
 
     def _changed(self, code_id: int | None, message: str = "") -> None:
+        """After a change made here: reload, with the cursor on ``code_id`` (the code acted on)."""
         self.marked.clear()
         if message:
             self.notify(message, markup=False)
+        self._focus_after = code_id
         self.reload()
-        if code_id is not None:
-            self.call_after_refresh(lambda: None)
 
     # Consolidation (merge, rename, exclude, similar) is the consolidation service's work; the
     # codebook only asks for names and reasons and shows the result.

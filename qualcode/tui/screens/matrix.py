@@ -66,9 +66,15 @@ class MatrixScreen(StudyScreen):
         table = self.query_one("#matrix", DataTable)
         table.clear(columns=True)
         table.add_column("code", width=44)
-        for label in matrix.columns:
-            table.add_column(split_label(label)[1] or label)
-        table.add_column("total")
+        # Counts are right-aligned, so headers are too, each column as wide as its widest entry:
+        # a left-aligned "B" over a right-aligned "12" reads as the column beside it.
+        for i, label in enumerate(matrix.columns):
+            header = split_label(label)[1] or label
+            widest = max((len(str(r.counts[i])) for r in matrix.rows), default=1)
+            table.add_column(Text(header, justify="right"), width=max(len(header), widest))
+        table.add_column(
+            Text("total", justify="right"), width=max(5, *(len(str(r.total)) for r in matrix.rows))
+        )
         rows = []
         for row in matrix.rows:
             bold = "bold" if row.kind == "theme" else ""
