@@ -12,12 +12,14 @@ from typing import Any, TypeVar
 
 from textual.app import App
 from textual.binding import Binding
+from textual.message_pump import MessagePump
 from textual.worker import Worker
 
 from qualcode.domain.errors import QualcodeError
 from qualcode.tui.backend import Backend
 from qualcode.tui.commands import WorkbenchCommands
 from qualcode.tui.keymap import load_keymap
+from qualcode.tui.messages import Loaded
 from qualcode.tui.screens import CodebookScreen, DocumentsScreen, MatrixScreen, SearchScreen
 
 T = TypeVar("T")
@@ -49,6 +51,7 @@ class QualcodeApp(App[None]):
     def __init__(self, backend: Backend, *, keymap: dict[str, str] | None = None):
         super().__init__()
         self.backend = backend
+        self._generations: dict[str, int] = {}  # per worker group: the newest exclusive call
         self._last_event: int | None = None  # the newest event seen; None until first looked
         # Bumped after every change, so a screen shown again knows to reload.
         self.data_version = 0
@@ -103,8 +106,18 @@ class QualcodeApp(App[None]):
         """Run ``service(uow, *args, **kwargs)`` in a thread; ``done(result)`` on the UI thread.
 
         A refusal (QualcodeError) or an unexpected fault becomes an error notification.
-        ``exclusive`` is for loads and searches (a newer one cancels the older), never writes.
+        ``exclusive`` is for loads and searches (a newer one cancels the older, and the older
+        one's result is dropped even if its thread already finished), never writes.
         """
+        generation = self._generations.get(group, 0) + 1
+        if exclusive:
+            self._generations[group] = generation
+
+        def deliver(result: T) -> None:
+            if exclusive and self._generations.get(group) != generation:
+                return  # superseded while it ran: a newer load of this group owns the screen
+            if done is not None:
+                done(result)
 
         def job() -> None:
             try:
@@ -120,10 +133,29 @@ class QualcodeApp(App[None]):
                 return
             if write:
                 self.call_from_thread(self._changed)
-            if done is not None:
-                self.call_from_thread(done, result)
+            self.call_from_thread(deliver, result)
 
         return self.run_worker(job, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
+
+    def load(
+        self,
+        target: MessagePump,
+        message: type[Loaded],
+        service: Callable[..., Any],
+        *args: Any,
+        **kwargs: Any,
+    ) -> Worker[None]:
+        """Load for a screen: ``service`` runs in a worker, its result reaches ``target`` as a
+        ``message`` (one per kind of load, see ``qualcode.tui.messages``). A newer load of the
+        same message type supersedes this one, whose result is then dropped."""
+        return self.db(
+            service,
+            *args,
+            done=lambda result: target.post_message(message(result)),
+            group=f"load:{message.__name__}",
+            exclusive=True,
+            **kwargs,
+        )
 
     def _changed(self) -> None:
         self.data_version += 1
@@ -132,8 +164,15 @@ class QualcodeApp(App[None]):
     def loaded(self) -> None:
         """Call after a screen has taken in a large load: what was loaded stays alive, so the
         garbage collector can stop walking it on every full collection (a 60-90 ms pause in
-        the middle of a keystroke on a lab-size study)."""
-        gc.freeze()  # reference counting still frees what is dropped later
+        the middle of a keystroke on a lab-size study).
+
+        Frozen objects are never collected, and a replaced tree is all reference cycles
+        (parent <-> child): so the last load's objects are thawed and the garbage among them
+        collected once, here, before the new ones are frozen.
+        """
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
 
     # --- app-wide actions --------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from textual.widgets.tree import TreeNode
 
 from qualcode.services import consolidate
 from qualcode.services import workbench as wb
+from qualcode.tui.messages import CodebookLoaded, CodePeopleLoaded
 from qualcode.tui.screens.base import StudyScreen, letters
 from qualcode.tui.screens.dialogs import ChooseScreen, PromptScreen, ReasonScreen, name_list
 from qualcode.tui.screens.excerpts import ExcerptsScreen
@@ -57,8 +58,8 @@ class CodebookScreen(StudyScreen):
     def reload(self) -> None:
         super().reload()
         # counts first (fast); who said it follows (a join over every coding)
-        self.qapp.db(wb.codebook, participants=False, done=self.show, group="codebook", exclusive=True)
-        self.qapp.db(wb.code_participants, done=self.show_people, group="codebook-people", exclusive=True)
+        self.qapp.load(self, CodebookLoaded, wb.codebook, participants=False)
+        self.qapp.load(self, CodePeopleLoaded, wb.code_participants)
 
     @property
     def codes_tree(self) -> Tree[NodeData]:
@@ -89,8 +90,10 @@ class CodebookScreen(StudyScreen):
                 stack.extend(node.children)
         return expanded, shown, self._key(self.current()), tree.cursor_line
 
-    def show(self, book: wb.Codebook) -> None:
+    @on(CodebookLoaded)
+    def show(self, message: CodebookLoaded) -> None:
         """Rebuild the tree from ``book``, keeping what was expanded and where the cursor was."""
+        book: wb.Codebook = message.result
         first_load = self.book is None
         self.book = book
         tree = self.codes_tree
@@ -124,14 +127,14 @@ class CodebookScreen(StudyScreen):
             "   —   Enter excerpts · space mark · M merge · r rename · t theme · x exclude · s similar"
         )
         for key in expanded:
-            node = nodes.get(key)
-            if node is not None:
-                while self._shown.get(id(node), 0) < max(1, shown_before.get(key, 0)):
-                    before = self._shown.get(id(node), 0)
-                    self._fill(node)
-                    if self._shown.get(id(node), 0) == before:
+            opened = nodes.get(key)
+            if opened is not None:
+                while self._shown.get(id(opened), 0) < max(1, shown_before.get(key, 0)):
+                    before = self._shown.get(id(opened), 0)
+                    self._fill(opened)
+                    if self._shown.get(id(opened), 0) == before:
                         break
-                node.expand()
+                opened.expand()
         if first_load:
             target = book.themes[0].codes[0].id if book.themes and book.themes[0].codes else None
             if target is not None:
@@ -165,8 +168,9 @@ class CodebookScreen(StudyScreen):
             (f"  {letters(self.people[code.id].labels)}" if code.id in self.people else "", "dim"),
         )
 
-    def show_people(self, people: dict[int, wb.CodeParticipants]) -> None:
-        self.people = people
+    @on(CodePeopleLoaded)
+    def show_people(self, message: CodePeopleLoaded) -> None:
+        self.people = message.result
         for node in self._code_nodes(self.codes_tree.root):
             if node.data is not None:
                 node.set_label(self.code_label(node.data[1]))

@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
 from qualcode.services import workbench as wb
+from qualcode.tui.messages import DocumentsLoaded, ProgressLoaded
 from qualcode.tui.screens.base import StudyScreen, progress_bar
 
 if TYPE_CHECKING:
@@ -39,19 +40,21 @@ class DocumentsScreen(StudyScreen):
 
     def reload(self) -> None:
         super().reload()
-        self.qapp.db(wb.document_overview, done=self.show, group="documents", exclusive=True)
+        self.qapp.load(self, DocumentsLoaded, wb.document_overview)
 
     def action_reload(self) -> None:
         self.reload()
 
-    def show(self, groups: list[wb.ParticipantGroup]) -> None:
+    @on(DocumentsLoaded)
+    def show(self, message: DocumentsLoaded) -> None:
         """The list first; how much of each document is coded follows from a second query."""
-        self.groups = groups
+        self.groups = message.result
         self._fill_table()
-        self.qapp.db(wb.document_progress, done=self.show_progress, group="progress", exclusive=True)
+        self.qapp.load(self, ProgressLoaded, wb.document_progress)
 
-    def show_progress(self, progress: dict[int, wb.DocumentProgress]) -> None:
-        self.progress = progress
+    @on(ProgressLoaded)
+    def show_progress(self, message: ProgressLoaded) -> None:
+        self.progress = message.result
         self._fill_table()
 
     def _fill_table(self) -> None:

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from qualcode.domain.labels import split_label
 from qualcode.services import workbench as wb
+from qualcode.tui.messages import MatrixLoaded
 from qualcode.tui.screens.base import StudyScreen, _clip
 from qualcode.tui.screens.excerpts import ExcerptsScreen
 
@@ -44,13 +45,8 @@ class MatrixScreen(StudyScreen):
 
     def reload(self) -> None:
         super().reload()
-        self.qapp.db(
-            wb.code_matrix,
-            first_column=self.first_column,
-            max_columns=MATRIX_COLUMNS,
-            done=self.show,
-            group="matrix",
-            exclusive=True,
+        self.qapp.load(
+            self, MatrixLoaded, wb.code_matrix, first_column=self.first_column, max_columns=MATRIX_COLUMNS
         )
 
     def action_columns(self, step: int) -> None:
@@ -61,7 +57,9 @@ class MatrixScreen(StudyScreen):
             self.first_column = first
             self.reload()
 
-    def show(self, matrix: wb.Matrix) -> None:
+    @on(MatrixLoaded)
+    def show(self, message: MatrixLoaded) -> None:
+        matrix: wb.Matrix = message.result
         self.matrix = matrix
         table = self.query_one("#matrix", DataTable)
         table.clear(columns=True)

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from qualcode.domain import passages
 from qualcode.services import workbench as wb
+from qualcode.tui.messages import DocumentLoaded
 from qualcode.tui.passage import PassageView, code_colour
 from qualcode.tui.picker import CodeIndex, Picked, PickerScreen
 from qualcode.tui.screens.base import StudyScreen, _clip
@@ -91,9 +92,11 @@ class ReaderScreen(StudyScreen):
 
     def reload(self) -> None:
         super().reload()
-        self.qapp.db(wb.document_text, self.document_id, done=self.show, group="reader", exclusive=True)
+        self.qapp.load(self, DocumentLoaded, wb.document_text, self.document_id)
 
-    def show(self, document: wb.DocumentText) -> None:
+    @on(DocumentLoaded)
+    def show(self, message: DocumentLoaded) -> None:
+        document: wb.DocumentText = message.result
         first_load = self.document is None
         self.document = document
         self.document_id = document.id

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from qualcode.services import workbench as wb
+from qualcode.tui.messages import SearchFinished
 from qualcode.tui.screens.base import StudyScreen, _clip
 
 if TYPE_CHECKING:
@@ -54,9 +55,11 @@ class SearchScreen(StudyScreen):
         self.run_search(event.value)
 
     def run_search(self, query: str) -> None:
-        self.qapp.db(wb.search, query, done=self.show, group="search", exclusive=True)
+        self.qapp.load(self, SearchFinished, wb.search, query)
 
-    def show(self, hits: list[wb.SearchHit]) -> None:
+    @on(SearchFinished)
+    def show(self, message: SearchFinished) -> None:
+        hits: list[wb.SearchHit] = message.result
         self.hits = hits
         table = self.query_one("#hits", DataTable)
         table.clear()
