@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 
 NodeData = tuple[str, Any]
+_CANCELLED = object()  # what the theme chooser returns on Escape ("(top level)" is None)
 CODEBOOK_PAGE = 500
 
 
@@ -35,8 +36,12 @@ class CodebookScreen(StudyScreen):
         # priority: the tree would take space to fold a theme
         Binding("space", "mark", "Mark", id="codebook.mark", priority=True),
         Binding("M", "merge", "Merge marked here", id="codebook.merge"),
-        Binding("r", "rename", "Rename", id="codebook.rename"),
-        Binding("t", "move_theme", "Theme", id="codebook.theme"),
+        Binding("r", "rename", "Rename code or theme", id="codebook.rename"),
+        Binding("t", "move_theme", "Move to theme", id="codebook.theme"),
+        Binding("n", "new_theme", "New theme", id="codebook.new_theme"),
+        Binding("N", "new_sub_theme", "New sub-theme", id="codebook.new_sub_theme"),
+        Binding("ctrl+up", "reorder(-1)", "Theme up", id="codebook.theme_up"),
+        Binding("ctrl+down", "reorder(1)", "Theme down", id="codebook.theme_down"),
         Binding("x", "exclude", "Exclude/include", id="codebook.exclude"),
         Binding("s", "similar", "Similar", id="codebook.similar"),
     ]
@@ -47,7 +52,8 @@ class CodebookScreen(StudyScreen):
         self.marked: dict[int, str] = {}
         self.people: dict[int, wb.CodeParticipants] = {}
         self._shown: dict[int, int] = {}  # id(node) -> how many of its codes are in the tree
-        self._focus_after: int | None = None  # the code to put the cursor on after the reload
+        # the node to put the cursor on after the reload: ("code", id) or ("theme", id)
+        self._focus_after: tuple[str, int | None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -98,8 +104,8 @@ class CodebookScreen(StudyScreen):
         self.book = book
         tree = self.codes_tree
         expanded, shown_before, cursor, cursor_line = self._tree_state()
-        if self._focus_after is not None:  # a change made here: follow the code it acted on
-            cursor, self._focus_after = ("code", self._focus_after), None
+        if self._focus_after is not None:  # a change made here: follow what it acted on
+            cursor, self._focus_after = self._focus_after, None
         tree.clear()
         tree.show_root = False
         self._shown = {}
@@ -146,6 +152,10 @@ class CodebookScreen(StudyScreen):
         ):
             self.reveal_code(cursor[1])
         elif cursor is not None and cursor in nodes:
+            walk = nodes[cursor].parent
+            while walk is not None and walk is not tree.root:
+                walk.expand()
+                walk = walk.parent
             tree.call_after_refresh(tree.move_cursor, nodes[cursor])
         else:  # the node under the cursor is gone (merged away): stay on the same line
             tree.call_after_refresh(tree.move_cursor_to_line, max(0, cursor_line))
@@ -301,6 +311,10 @@ class CodebookScreen(StudyScreen):
     def action_move_theme(self) -> None:
         from qualcode.services.codes import assign_codes
 
+        theme = self._theme()
+        if theme is not None:
+            self._nest_theme(theme)
+            return
         code = self._code()
         if code is None or self.book is None:
             return
@@ -330,13 +344,140 @@ class CodebookScreen(StudyScreen):
         self.marked.clear()
         if message:
             self.notify(message, markup=False)
-        self._focus_after = code_id
+        self._focus_after = ("code", code_id) if code_id is not None else None
         self.reload()
+
+    def _theme_changed(self, theme_id: int, message: str) -> None:
+        self.notify(message, markup=False)
+        self._focus_after = ("theme", theme_id)
+        self.reload()
+
+    # --- themes: create, rename, nest, reorder (qualcode.services.themes) ------------------------
+
+    def _theme(self) -> wb.CodebookTheme | None:
+        data = self.current()
+        return cast(wb.CodebookTheme, data[1]) if data and data[0] == "theme" else None
+
+    def _theme_here(self) -> wb.CodebookTheme | None:
+        """The theme at the cursor, or the theme of the code at the cursor."""
+        theme = self._theme()
+        if theme is not None or self.book is None:
+            return theme
+        node = self.codes_tree.cursor_node
+        parent = node.parent if node is not None else None
+        if parent is not None and parent.data and parent.data[0] == "theme":
+            return cast(wb.CodebookTheme, parent.data[1])
+        return None
+
+    def _ask_new_theme(self, parent: wb.CodebookTheme | None) -> None:
+        from qualcode.services.codes import ThemeInfo, add_theme
+
+        def named(name: str | None) -> None:
+            if name and name.strip():
+                self.qapp.db(
+                    add_theme,
+                    name.strip(),
+                    parent=parent.name if parent else None,
+                    write=True,
+                    done=lambda info: self._theme_changed(
+                        cast(ThemeInfo, info).id, f"new theme {name.strip()!r}" + where
+                    ),
+                )
+
+        where = f" under {parent.name!r}" if parent else ""
+        title = f"New sub-theme of {parent.name!r}" if parent else "New theme"
+        self.app.push_screen(PromptScreen(title, placeholder="theme name"), named)
+
+    def action_new_theme(self) -> None:
+        self._ask_new_theme(None)
+
+    def action_new_sub_theme(self) -> None:
+        parent = self._theme_here()
+        if parent is None:
+            self.notify("put the cursor on a theme (or one of its codes)", severity="warning")
+            return
+        self._ask_new_theme(parent)
+
+    def _rename_theme(self, theme: wb.CodebookTheme) -> None:
+        from qualcode.services.themes import rename_theme
+
+        def renamed(name: str | None) -> None:
+            if name and name.strip() and name.strip() != theme.name:
+                self.qapp.db(
+                    rename_theme,
+                    theme.name,
+                    name.strip(),
+                    write=True,
+                    done=lambda _r: self._theme_changed(theme.id, f"renamed theme to {name.strip()!r}"),
+                )
+
+        self.app.push_screen(PromptScreen(f"Rename theme {theme.name!r} to", theme.name), renamed)
+
+    def _nest_theme(self, theme: wb.CodebookTheme) -> None:
+        from qualcode.services.themes import move_theme
+
+        if self.book is None:
+            return
+        inside = {theme.id}
+        for other in self.book.themes:  # depth first: a sub-theme comes after its parent
+            if other.parent_id in inside:
+                inside.add(other.id)
+        options: list[tuple[str, str | None]] = [("(top level)", None)] if theme.parent_id else []
+        options += [
+            ("  " * other.depth + other.name, other.name)
+            for other in self.book.themes
+            if other.id not in inside and other.id != theme.parent_id
+        ]
+
+        def picked(value: object) -> None:
+            if value is _CANCELLED:
+                return
+            parent = cast("str | None", value)
+            where = f"under {parent!r}" if parent else "to the top level"
+            self.qapp.db(
+                move_theme,
+                theme.name,
+                parent=parent,
+                top=parent is None,
+                write=True,
+                done=lambda _r: self._theme_changed(theme.id, f"moved theme {theme.name!r} {where}"),
+            )
+
+        self.app.push_screen(
+            ChooseScreen(f"Move theme {theme.name!r} under which theme?", options, cancelled=_CANCELLED),
+            picked,
+        )
+
+    def action_reorder(self, step: int) -> None:
+        from qualcode.services.themes import move_theme
+
+        theme = self._theme()
+        if theme is None or self.book is None:
+            self.notify("put the cursor on a theme to move it up or down", severity="warning")
+            return
+        siblings = [t for t in self.book.themes if t.parent_id == theme.parent_id]
+        at = next(i for i, t in enumerate(siblings) if t.id == theme.id)
+        if not 0 <= at + step < len(siblings):
+            return
+        other = siblings[at + step].name
+        direction = "up" if step < 0 else "down"
+        self.qapp.db(
+            move_theme,
+            theme.name,
+            before=other if step < 0 else None,
+            after=other if step > 0 else None,
+            write=True,
+            done=lambda _r: self._theme_changed(theme.id, f"moved theme {theme.name!r} {direction}"),
+        )
 
     # Consolidation (merge, rename, exclude, similar) is the consolidation service's work; the
     # codebook only asks for names and reasons and shows the result.
 
     def action_rename(self) -> None:
+        theme = self._theme()
+        if theme is not None:
+            self._rename_theme(theme)
+            return
         code = self._code()
         if code is None:
             return

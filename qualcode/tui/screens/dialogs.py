@@ -19,9 +19,10 @@ class ChooseScreen(ModalScreen[Any]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="choose.cancel")]
 
-    def __init__(self, title: str, options: list[tuple[str, Any]]):
+    def __init__(self, title: str, options: list[tuple[str, Any]], *, cancelled: Any = None):
         super().__init__()
         self.title_text = title
+        self.cancelled = cancelled  # what Escape returns (None unless None is a choice)
         self.values = [value for _, value in options]
         self.labels = [label for label, _ in options]
 
@@ -38,7 +39,7 @@ class ChooseScreen(ModalScreen[Any]):
         self.dismiss(self.values[int(event.option.id or 0)])
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.dismiss(self.cancelled)
 
 
 class PromptScreen(ModalScreen[str | None]):
