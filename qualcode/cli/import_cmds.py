@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -134,26 +135,119 @@ def audit_cmd(app: AppContext, key_file: Path, files: tuple[Path, ...], as_json:
 
 @click.group("memos")
 def memos() -> None:
-    """Memos: notes on codings (such as imported comment replies), codes and documents."""
+    """Memos: notes on the study, a document, a participant, a code, a theme or a coding."""
+
+
+def _memo_text(text: str) -> str:
+    """The memo's text: the argument, or standard input when it is "-" (for several lines)."""
+    if text != "-":
+        return text
+    return sys.stdin.read()
+
+
+def _print_memo(row: Any, as_json: bool, verb: str) -> None:
+    if as_json:
+        emit_json(row)
+    else:
+        click.echo(f"{verb} memo {row.memo_id} on {row.document or row.about or row.code or row.target}")
+
+
+@memos.command("add")
+@click.argument("text")
+@click.option("--document", metavar="DOC", help="A memo on this document.")
+@click.option("--participant", metavar="LABEL", help="A memo on this participant.")
+@click.option("--code", metavar="CODE", help="A memo on this code.")
+@click.option("--theme", metavar="THEME", help="A memo on this theme.")
+@click.option("--coding", "coding_id", type=int, metavar="ID", help="A memo on this coding (see `segments`).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def memos_add(
+    app: AppContext,
+    text: str,
+    document: str | None,
+    participant: str | None,
+    code: str | None,
+    theme: str | None,
+    coding_id: int | None,
+    as_json: bool,
+) -> None:
+    """Write a memo; with no --document/--participant/--code/--theme/--coding it is on the study.
+
+    TEXT "-" reads the memo from standard input, line breaks and all. Undoable.
+
+    \b
+    Examples:
+      qualcode memos add "Saturation reached after Expert G"
+      qualcode memos add --participant "Expert B" "Spoke off the record about quotas"
+      qualcode memos add --theme "Reasons for movement" - < memo.txt
+    """
+    from qualcode.services.memos import add_memo
+
+    row = app.write(
+        add_memo,
+        _memo_text(text),
+        document=document,
+        participant=participant,
+        code=code,
+        theme=theme,
+        coding_id=coding_id,
+    )
+    _print_memo(row, as_json, "wrote")
+
+
+@memos.command("edit")
+@click.argument("memo_id", type=int)
+@click.argument("text")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def memos_edit(app: AppContext, memo_id: int, text: str, as_json: bool) -> None:
+    """Replace the text of memo ID (from `memos list`); "-" reads it from standard input. Undoable.
+
+    \b
+    Example:
+      qualcode memos edit 12 "Saturation reached after Expert H, not G"
+    """
+    from qualcode.services.memos import edit_memo
+
+    _print_memo(app.write(edit_memo, memo_id, _memo_text(text)), as_json, "edited")
 
 
 @memos.command("list")
 @click.option("--code", help="Only memos about this code or its codings.")
 @click.option("--document", metavar="DOC", help="Only memos about this document or its codings.")
+@click.option("--participant", metavar="LABEL", help="Only memos about this participant.")
+@click.option("--theme", metavar="THEME", help="Only memos about this theme.")
+@click.option(
+    "--on",
+    "target",
+    type=click.Choice(["study", "document", "participant", "code", "theme", "coding"]),
+    help="Only memos on this kind of thing.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
-def memos_list(app: AppContext, code: str | None, document: str | None, as_json: bool) -> None:
+def memos_list(
+    app: AppContext,
+    code: str | None,
+    document: str | None,
+    participant: str | None,
+    theme: str | None,
+    target: str | None,
+    as_json: bool,
+) -> None:
     """Memos in the order they were written, with what they are about and who wrote them.
 
     \b
     Examples:
       qualcode memos list --document "Expert A"
       qualcode memos list --code "Visa-free regime" --json
+      qualcode memos list --on study
     """
     from qualcode.services.memos import list_memos
 
     with app.uow(write=False) as uow:
-        rows = list_memos(uow, code=code, document=document)
+        rows = list_memos(
+            uow, code=code, document=document, participant=participant, theme=theme, target=target
+        )
     if as_json:
         emit_json(rows)
         return

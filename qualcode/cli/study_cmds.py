@@ -1,4 +1,4 @@
-"""Study commands: init, example, demo, db upgrade|check|backup, log, undo."""
+"""Study commands: init, example, demo, db upgrade|check|backup, log, undo, redo."""
 
 from __future__ import annotations
 
@@ -298,4 +298,22 @@ def undo(app: AppContext, event: int | None, theirs: str | None) -> None:
     click.echo(f"undid event {result.id} ({result.action}: {result.summary})")
 
 
-COMMANDS = [init, example, demo, db, log_cmd, undo]
+@click.command()
+@pass_app
+def redo(app: AppContext) -> None:
+    """Put back the change your newest undo took back (before you make any other change).
+
+    Like undo it is per coder: another coder's undo is theirs to redo.
+
+    \b
+    Examples:
+      qualcode --db thesis.qualcode undo
+      qualcode --db thesis.qualcode redo
+    """
+    from qualcode.services.admin import redo_event
+
+    result = app.write(redo_event)
+    click.echo(f"redid event {result.id} ({result.action}: {result.summary})")
+
+
+COMMANDS = [init, example, demo, db, log_cmd, undo, redo]

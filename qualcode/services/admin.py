@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from qualcode.db.damage import clear_mark, describe
 from qualcode.db.models import Base, Code, Coder, CodeStatus, Coding, Document, Event, Segment
 from qualcode.db.schema import HEAD_REVISION, OpenedStudy, backup_sqlite, current_revision
-from qualcode.domain.errors import QualcodeError
+from qualcode.domain.errors import NotFoundError, QualcodeError
 from qualcode.domain.terminal import visible
 from qualcode.services.history import revert, undoable_event
 from qualcode.services.uow import UnitOfWork
@@ -361,4 +361,54 @@ def undo_event(uow: UnitOfWork, event_id: int | None, *, theirs: str | None = No
     coder = s.scalar(select(Coder.name).where(Coder.id == event.coder_id)) if event.coder_id else None
     return EventInfo(
         event.id, event.at, coder, event.action, event.summary, dict(event.details), undo.id, None
+    )
+
+
+def redoable_event(uow: UnitOfWork) -> Event:
+    """The undo this unit's coder can take back: their newest undo not yet redone, provided
+    they made no other change since (a new change ends what can be redone, as in an editor).
+
+    Another coder's changes in between do not matter: redo, like undo, is per coder.
+    """
+    s = uow.session
+    coder_id = uow.coder_id()
+    for event in s.scalars(select(Event).where(Event.coder_id == coder_id).order_by(Event.id.desc())):
+        if event.action == "redo" or (event.action == "undo" and event.undone_by_id is not None):
+            continue  # earlier redos, and undos already redone: look further back
+        if event.action == "undo":
+            return event
+        if event.undone_by_id is not None:
+            continue  # a change of theirs that is undone again: its undo is further up
+        break  # an ordinary change made after the undos
+    raise NotFoundError("nothing of yours to redo (redo follows your own undo, before any new change)")
+
+
+def redo_event(uow: UnitOfWork) -> EventInfo:
+    """``qualcode redo`` / ctrl+y: put back the change this coder's newest undo took back.
+
+    It reverts the undo event exactly (refused, like undo, if a later change touched the same
+    values). The original event counts as done again (the funnel and reports see it), so the
+    next ``undo`` takes the original back again; the redo event itself is bookkeeping, like an
+    undo (it records the rows it changed and ``undoes`` the undo).
+    """
+    s = uow.session
+    undo = redoable_event(uow)
+    original = s.get(Event, undo.undoes_id) if undo.undoes_id is not None else None
+    changes = revert(s, undo)
+    what = f"{original.action}: {original.summary}" if original is not None else undo.summary
+    redo = uow.log(
+        "redo",
+        f"redid event {undo.undoes_id} ({what})",
+        details={"event": undo.undoes_id, "undo": undo.id},
+        changes=changes,
+    )
+    redo.undoes_id = undo.id
+    undo.undone_by_id = redo.id
+    if original is not None:
+        original.undone_by_id = None
+    uow.commit()
+    coder = s.scalar(select(Coder.name).where(Coder.id == redo.coder_id)) if redo.coder_id else None
+    action, summary = (original.action, original.summary) if original is not None else ("undo", undo.summary)
+    return EventInfo(
+        undo.undoes_id or undo.id, redo.at, coder, action, summary, dict(redo.details), None, None
     )

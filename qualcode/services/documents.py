@@ -494,3 +494,43 @@ def existing_sha256(uow: UnitOfWork, digests: Sequence[str]) -> dict[str, str]:
             ).all()
         )
     return found
+
+
+@dataclass(frozen=True)
+class DocumentAssigned:
+    event_id: int
+    document: str
+    participant: str | None
+    before: str | None
+
+
+def assign_document(uow: UnitOfWork, document: str, participant: str | None) -> DocumentAssigned:
+    """Whose document it is (``participant`` None: nobody's); one undoable event, so matrix,
+    citations and ``segments --participant`` follow at once. ``document`` is its title or id."""
+    from qualcode.services.history import RowTracker
+    from qualcode.services.lookup import document_by_ref
+
+    s = uow.session
+    doc = document_by_ref(s, document)
+    person = participant_by_label(s, participant) if participant is not None else None
+    before = (
+        s.scalar(select(Participant.label).where(Participant.id == doc.participant_id))
+        if doc.participant_id
+        else None
+    )
+    new_id = person.id if person is not None else None
+    if doc.participant_id == new_id:
+        who = f"participant {person.label!r}" if person else "no participant"
+        raise ConflictError(f"document {doc.title!r} already belongs to {who}")
+    tracker = RowTracker(s)
+    tracker.watch(Document, [doc.id])
+    doc.participant_id = new_id
+    label = person.label if person is not None else None
+    event = uow.log(
+        "documents.assign",
+        f"document {doc.title!r} assigned to " + (repr(label) if label else "no participant"),
+        details={"document": doc.title, "participant": label, "before": before},
+        changes=tracker.changes(),
+    )
+    uow.commit()
+    return DocumentAssigned(event.id, doc.title, label, before)

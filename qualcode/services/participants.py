@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from qualcode.db.models import Participant
 from qualcode.domain.errors import ConflictError, QualcodeError
+from qualcode.domain.reports import ParticipantRow
 from qualcode.services.history import RowTracker
 from qualcode.services.uow import UnitOfWork
 
@@ -37,3 +38,45 @@ def add_participant(uow: UnitOfWork, label: str, attributes: dict[str, Any]) -> 
     uow.log("participants.add", f"added participant {label}", changes=tracker.changes())
     uow.commit()
     return ParticipantInfo(label, dict(attributes), 0, 0)
+
+
+def set_participant_attribute(uow: UnitOfWork, label: str, key: str, value: str | None) -> ParticipantRow:
+    """Set one attribute of a participant (``value`` None or blank removes it); undoable.
+
+    Attributes keep their order: a changed one stays where it was, a new one goes last.
+    """
+    from qualcode.services.lookup import participant_by_label
+
+    key = key.strip()
+    if not key:
+        raise QualcodeError("an attribute needs a name, such as 'location'")
+    s = uow.session
+    person = participant_by_label(s, label)
+    before = dict(person.attributes)
+    after = dict(before)
+    if value is None or not value.strip():
+        if key not in after:
+            raise QualcodeError(f"participant {person.label!r} has no attribute {key!r}")
+        del after[key]
+        summary = f"removed {key!r} of {person.label}"
+    else:
+        after[key] = value.strip()
+        summary = f"set {key!r} of {person.label} to {value.strip()!r}"
+    tracker = RowTracker(s)
+    tracker.watch(Participant, [person.id])
+    person.attributes = after
+    uow.log(
+        "participants.attribute",
+        summary,
+        details={
+            "participant": person.label,
+            "attribute": key,
+            "before": before.get(key),
+            "after": after.get(key),
+        },
+        changes=tracker.changes(),
+    )
+    uow.commit()
+    from qualcode.services.read_models import participants_table
+
+    return next(p for p in participants_table(uow) if p.label == person.label)

@@ -562,3 +562,44 @@ def search(
                 if len(hits) >= limit:
                     return hits
     return hits
+
+
+# --- participants ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParticipantScreenRow:
+    label: str
+    attributes: tuple[tuple[str, str], ...]  # in the study's order
+    documents: tuple[str, ...]  # titles
+    codings: int
+
+
+@dataclass(frozen=True)
+class ParticipantsTable:
+    participants: tuple[ParticipantScreenRow, ...]
+    attribute_names: tuple[str, ...]  # every attribute, in the order first met
+    documents: tuple[tuple[str, str | None], ...]  # every document: (title, its participant)
+
+
+def participants_screen(
+    uow: UnitOfWork, *, viewer: str | None = None, blind: bool = False
+) -> ParticipantsTable:
+    """The participants screen: ``read_models.participants_table`` (order, attributes, codings,
+    as ``participants list`` prints them) with each one's document titles from
+    ``read_models.documents_table``, and every document with its participant, for linking."""
+    documents = read_models.documents_table(uow, viewer=viewer, blind=blind)
+    titles: dict[str | None, list[str]] = defaultdict(list)
+    for doc in documents:
+        titles[doc.participant].append(doc.title)
+    names: dict[str, None] = {}
+    rows = []
+    for person in read_models.participants_table(uow, viewer=viewer, blind=blind):
+        attributes = tuple((str(k), "" if v is None else str(v)) for k, v in person.attributes.items())
+        names.update((k, None) for k, _ in attributes)
+        rows.append(
+            ParticipantScreenRow(
+                person.label, attributes, tuple(titles.get(person.label, ())), person.codings
+            )
+        )
+    return ParticipantsTable(tuple(rows), tuple(names), tuple((d.title, d.participant) for d in documents))

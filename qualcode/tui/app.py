@@ -20,7 +20,14 @@ from qualcode.tui.backend import Backend
 from qualcode.tui.commands import WorkbenchCommands
 from qualcode.tui.keymap import load_keymap
 from qualcode.tui.messages import Loaded
-from qualcode.tui.screens import CodebookScreen, DocumentsScreen, MatrixScreen, SearchScreen
+from qualcode.tui.screens import (
+    CodebookScreen,
+    DocumentsScreen,
+    MatrixScreen,
+    MemosScreen,
+    ParticipantsScreen,
+    SearchScreen,
+)
 
 T = TypeVar("T")
 
@@ -36,13 +43,18 @@ class QualcodeApp(App[None]):
         Binding("2", "switch_mode('codebook')", "Codebook", id="app.codebook"),
         Binding("3", "switch_mode('matrix')", "Matrix", id="app.matrix"),
         Binding("4,slash", "switch_mode('search')", "Search", id="app.search"),
+        Binding("5", "switch_mode('participants')", "Participants", id="app.participants"),
+        Binding("6", "switch_mode('memos')", "Memos", id="app.memos"),
         Binding("ctrl+z", "undo", "Undo", id="app.undo"),
+        Binding("ctrl+y", "redo", "Redo", id="app.redo"),
     ]
     MODES = {
         "documents": DocumentsScreen,
         "codebook": CodebookScreen,
         "matrix": MatrixScreen,
         "search": SearchScreen,
+        "participants": ParticipantsScreen,
+        "memos": MemosScreen,
     }
 
     # How often the workbench looks for other coders' changes (one indexed max() query).
@@ -192,6 +204,17 @@ class QualcodeApp(App[None]):
                 reload()
 
         self.db(undo_event, None, write=True, done=undone)
+
+    def action_redo(self) -> None:
+        from qualcode.services.admin import redo_event
+
+        def redone(event: Any) -> None:
+            self.notify(f"redid: {event.summary}", title="redo", markup=False)
+            reload = getattr(self.screen, "reload", None)
+            if callable(reload):
+                reload()
+
+        self.db(redo_event, write=True, done=redone)
 
     def open_document(self, document_id: int | str, selection: tuple[int, int] | None = None) -> None:
         """Show a document in the reader (from any screen), optionally with a passage selected."""

@@ -2,11 +2,13 @@
 
 from qualcode.tui.screens.base import StudyScreen
 from qualcode.tui.screens.codebook import CodebookScreen
-from qualcode.tui.screens.dialogs import ChooseScreen, PromptScreen, ReasonScreen
+from qualcode.tui.screens.dialogs import ChooseScreen, MemoEditor, PromptScreen, ReasonScreen
 from qualcode.tui.screens.documents import DocumentsScreen
 from qualcode.tui.screens.excerpts import ExcerptsScreen
 from qualcode.tui.screens.help import HelpScreen, binding_sources
 from qualcode.tui.screens.matrix import MatrixScreen
+from qualcode.tui.screens.memos import MemosScreen
+from qualcode.tui.screens.participants import ParticipantsScreen
 from qualcode.tui.screens.reader import ReaderScreen
 from qualcode.tui.screens.search import SearchScreen
 from qualcode.tui.screens.similar import SimilarScreen
@@ -18,6 +20,9 @@ __all__ = [
     "ExcerptsScreen",
     "HelpScreen",
     "MatrixScreen",
+    "MemoEditor",
+    "MemosScreen",
+    "ParticipantsScreen",
     "PromptScreen",
     "ReaderScreen",
     "ReasonScreen",

@@ -44,6 +44,7 @@ class CodebookScreen(StudyScreen):
         Binding("ctrl+down", "reorder(1)", "Theme down", id="codebook.theme_down"),
         Binding("x", "exclude", "Exclude/include", id="codebook.exclude"),
         Binding("s", "similar", "Similar", id="codebook.similar"),
+        Binding("m", "memo", "Memo on code or theme", id="codebook.memo"),
     ]
 
     def __init__(self) -> None:
@@ -566,6 +567,17 @@ class CodebookScreen(StudyScreen):
             ),
             confirmed,
         )
+
+    def action_memo(self) -> None:
+        from qualcode.tui.screens.memos import write_memo
+
+        theme = self._theme()
+        if theme is not None:
+            write_memo(self.app, f"theme {theme.name}", theme=theme.name)
+            return
+        code = self._code()
+        if code is not None:
+            write_memo(self.app, f"code {code.name!r}", code=code.name)
 
     def action_similar(self) -> None:
         self.app.push_screen(SimilarScreen(), lambda _r: self.reload())

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 
@@ -112,6 +112,42 @@ class ReasonScreen(ModalScreen[str | None]):
             self.query_one("#reason-warning", Label).update(Text("give a reason first", style="bold yellow"))
             return
         self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class MemoEditor(ModalScreen[str | None]):
+    """Write or edit a memo of several lines; ctrl+s saves, Escape leaves without saving."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save memo", id="memo.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="memo.cancel"),
+    ]
+
+    def __init__(self, title: str, text: str = ""):
+        super().__init__()
+        self.title_text = title
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog memo"):
+            yield Label(Text(self.title_text), classes="dialog-title")
+            yield TextArea(self.text, id="memo-text", soft_wrap=True, show_line_numbers=False)
+            yield Label("", id="memo-warning")
+            yield Label("ctrl+s to save · Escape to cancel · Enter starts a new line", classes="dim")
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    def action_save(self) -> None:
+        text = self.query_one(TextArea).text
+        if not text.strip():
+            self.query_one("#memo-warning", Label).update(Text("a memo needs some text", style="bold yellow"))
+            return
+        self.dismiss(text)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -18,7 +18,7 @@ from qualcode.tui.messages import DocumentLoaded
 from qualcode.tui.passage import PassageView, code_colour
 from qualcode.tui.picker import CodeIndex, Picked, PickerScreen
 from qualcode.tui.screens.base import StudyScreen, _clip
-from qualcode.tui.screens.dialogs import ChooseScreen, PromptScreen
+from qualcode.tui.screens.dialogs import ChooseScreen
 
 if TYPE_CHECKING:
     pass
@@ -256,19 +256,43 @@ class ReaderScreen(StudyScreen):
         self._with_coding("uncode", remove)
 
     def action_memo(self) -> None:
-        def ask(mark: wb.CodingMark) -> None:
-            def save(text: str | None) -> None:
-                if text and text.strip():
-                    self.qapp.db(wb.add_coding_memo, mark.coding_id, text, write=True, done=saved)
+        """A memo on a coding of the passage, on the document, or on its participant."""
+        from qualcode.tui.screens.memos import write_memo
 
-            def saved(result: wb.MemoAdded) -> None:
-                self.notify(f"memo saved on {result.code}", markup=False)
-                self.pending_selection = self.selection
-                self.reload()
+        if self.document is None:
+            return
+        document = self.document
+        options: list[tuple[str, tuple[str, dict[str, Any]]]] = [
+            (
+                f"this coding of {m.code!r} ({m.coder})",
+                (f"a coding of {m.code!r}", {"coding_id": m.coding_id}),
+            )
+            for m in self.codings_here()
+        ]
+        options.append(
+            (
+                f"the document {document.title!r}",
+                (f"document {document.title}", {"document": document.title}),
+            )
+        )
+        if document.participant:
+            options.append(
+                (
+                    f"the participant {document.participant!r}",
+                    (f"participant {document.participant}", {"participant": document.participant}),
+                )
+            )
 
-            self.app.push_screen(PromptScreen(f"Memo on this coding of {mark.code!r}"), save)
+        def chosen(choice: tuple[str, dict[str, Any]] | None) -> None:
+            if choice is not None:
+                about, target = choice
+                write_memo(self.app, about, lambda _row: self._memo_saved(), **target)
 
-        self._with_coding("write a memo on", ask)
+        self.app.push_screen(ChooseScreen("Write a memo on what?", options), chosen)
+
+    def _memo_saved(self) -> None:
+        self.pending_selection = self.selection
+        self.reload()
 
     def action_example(self) -> None:
         from qualcode.services.themes import ExampleSet, set_code_example
