@@ -7,12 +7,13 @@ of work); its result comes back to the UI thread as a callback, its refusal as a
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message_pump import MessagePump
+from textual.screen import Screen
 from textual.worker import Worker
 
 from qualcode.domain.errors import QualcodeError
@@ -70,6 +71,15 @@ class QualcodeApp(App[None]):
         self._keymap_override = keymap
         # Keys jump at once: scroll animations repaint for a quarter second after each key.
         self.animation_level = "none"
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's own palette entries, with its colour-theme picker called "Colour scheme":
+        in a thematic-analysis tool "theme" means a group of codes."""
+        for command in super().get_system_commands(screen):
+            if command.title == "Theme":
+                yield SystemCommand("Colour scheme", "Change the workbench's colours", command.callback)
+            else:
+                yield command
 
     def on_mount(self) -> None:
         self.sub_title = self.backend.name

@@ -45,6 +45,7 @@ class CodebookScreen(StudyScreen):
         Binding("x", "exclude", "Exclude/include", id="codebook.exclude"),
         Binding("s", "similar", "Similar", id="codebook.similar"),
         Binding("m", "memo", "Memo on code or theme", id="codebook.memo"),
+        Binding("f", "funnel", "Funnel", id="codebook.funnel"),
     ]
 
     def __init__(self) -> None:
@@ -567,6 +568,11 @@ class CodebookScreen(StudyScreen):
             ),
             confirmed,
         )
+
+    def action_funnel(self) -> None:
+        from qualcode.tui.screens.funnel import FunnelScreen
+
+        self.app.push_screen(FunnelScreen())
 
     def action_memo(self) -> None:
         from qualcode.tui.screens.memos import write_memo
