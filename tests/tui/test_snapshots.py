@@ -48,6 +48,12 @@ SCREENS = {
     "matrix": _steps("3"),
     "search": _steps("4", text="visas"),
     "help": _steps("f1"),
+    "participants": _steps("5", "right", "right", "right"),
+    "memos": _steps("6"),
+    "memo-editor": _steps("6", "a", text="Saturation after Expert G"),
+    "merge-dialog": _steps("2", "space", "M", text="same idea"),
+    "funnel": _steps("2", "f"),
+    "new-theme": _steps("2", "n", text="Reasons to stay"),
 }
 
 
