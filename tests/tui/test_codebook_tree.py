@@ -38,7 +38,7 @@ async def test_expansion_and_cursor_survive_a_rename_and_a_reload(example_study:
         await settle(pilot)
         opened = _expanded_themes(book)
         assert len(opened) == 2
-        old = code_node.data[1].name  # type: ignore[union-attr]
+        old = code_node.data[1].name  # type: ignore[index,attr-defined,union-attr]
         await press(pilot, "r", "ctrl+a", "ctrl+k")
         await type_text(pilot, "Renamed in the workbench")
         await press(pilot, "enter")
@@ -57,4 +57,4 @@ async def test_expansion_and_cursor_survive_a_rename_and_a_reload(example_study:
         await settle(pilot)
         assert _expanded_themes(book) == opened
         current = book.current()
-        assert current is not None and current[0] == "theme" and current[1].name == second.data[1].name  # type: ignore[union-attr]
+        assert current is not None and current[0] == "theme" and current[1].name == second.data[1].name  # type: ignore[index,attr-defined,union-attr]

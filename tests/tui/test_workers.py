@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 import weakref
+from typing import Any
 
 from textual.widgets.tree import TreeNode
 
@@ -15,7 +16,7 @@ from qualcode.tui.screens import CodebookScreen, SearchScreen
 from tests.tui.helpers import SIZE, press, run_async, settle, workbench
 
 
-def _nodes(node: TreeNode[object]) -> list[TreeNode[object]]:
+def _nodes(node: TreeNode[Any]) -> list[TreeNode[Any]]:
     return [node, *(n for child in node.children for n in _nodes(child))]
 
 
