@@ -100,3 +100,29 @@ def test_a_new_user_codes_one_quote_in_the_demo(terminal: tuple[Terminal, Path])
     mine = [r for r in rows if r["document"] == "Expert A"]
     assert mine[0]["coder"] == "newcomer"
     assert mine[0]["text"] and mine[0]["text"][-1] in ".?!…"  # whole sentences, as selected
+
+
+def _reader_lines(shown: str) -> list[str]:
+    """The reader's text pane as the terminal shows it: each body row left of the side panel's
+    border, without the scroll bar."""
+    rows = shown.splitlines()[1:-1]  # the header and the footer are not the document
+    return [row.split("│")[0].rstrip(" ▁▂▃▄▅▆▇█▔▕▏▎▍▌▋▊▉").strip() for row in rows]
+
+
+def test_expert_b_first_screen_shows_every_word_whole(terminal: tuple[Terminal, Path]) -> None:
+    term, study = terminal
+    term.wait_for("Expert I")
+    term.keys("Down", "Enter")  # the participant row "Expert B": opens their notes
+    shown = term.wait_for("Expert B — Expert B")
+    shown = term.wait_for("Codes on this passage")
+    term.keys("C-q")
+    assert term.exit_status() == 0
+    text = (Path(__file__).resolve().parents[2] / "examples" / "interviews" / "Expert B.md").read_text(
+        encoding="utf-8"
+    )
+    lines = [line for line in _reader_lines(shown) if line]
+    words = " ".join(lines).split()
+    assert len(words) > 100, shown  # a full screen of the document
+    expected = text.split()[: len(words)]
+    for i, (got, want) in enumerate(zip(words, expected, strict=True)):
+        assert got == want, f"word {i}: the terminal shows {got!r} where the notes have {want!r}\n{shown}"
