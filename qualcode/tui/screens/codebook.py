@@ -173,8 +173,11 @@ class CodebookScreen(StudyScreen):
 
     def code_label(self, code: wb.CodebookCode) -> Text:
         mark = ("✓ ", "bold green") if code.id in self.marked else ("  ", "")
+        # a sub-code sits under its parent (the tree's order): indented, with a hook
+        nesting = ("   " * (code.depth - 1) + " ↳ ", "dim") if code.depth else ("", "")
         return Text.assemble(
             mark,
+            nesting,
             (code.name, "strike dim" if code.status == "excluded" else ""),
             (f"  {code.count}", "bold cyan"),
             (f"  {letters(self.people[code.id].labels)}" if code.id in self.people else "", "dim"),
