@@ -192,8 +192,9 @@ class QualcodeApp(App[None]):
         (parent <-> child): so the last load's objects are thawed and the garbage among them
         collected once, here, before the new ones are frozen.
         """
-        gc.unfreeze()
-        gc.collect()
+        if gc.get_freeze_count():  # nothing frozen yet on the first load: no garbage to find
+            gc.unfreeze()
+            gc.collect()
         gc.freeze()
 
     # --- app-wide actions --------------------------------------------------------------------
