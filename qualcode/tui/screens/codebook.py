@@ -173,8 +173,8 @@ class CodebookScreen(StudyScreen):
 
     def code_label(self, code: wb.CodebookCode) -> Text:
         mark = ("✓ ", "bold green") if code.id in self.marked else ("  ", "")
-        # a sub-code sits under its parent (the tree's order): indented, with a hook
-        nesting = ("   " * (code.depth - 1) + " ↳ ", "dim") if code.depth else ("", "")
+        # a sub-code sits under its parent (the tree's order), indented
+        nesting = ("    " * code.depth, "")
         return Text.assemble(
             mark,
             nesting,
