@@ -11,6 +11,7 @@ from qualcode.cli import AppContext, emit_json, emit_table
 from qualcode.cli.coding_cmds import codes
 from qualcode.cli.records import participants
 from qualcode.cli.report_cmds import FORCE, _target
+from qualcode.cli.team_cmds import _refuse_blind
 from qualcode.domain.errors import QualcodeError
 
 pass_app = click.make_pass_decorator(AppContext)
@@ -186,8 +187,15 @@ def participants_withdraw(
 
 
 @click.group("codebook")
-def codebook_group() -> None:
-    """Codebook versions: snapshots between coding cycles, diffs, and .qdc exports of them."""
+@click.pass_context
+def codebook_group(ctx: click.Context) -> None:
+    """Codebook versions: snapshots between coding cycles, diffs, and .qdc exports of them.
+
+    A snapshot is the team's record (every coder's codings), so these commands refuse to run
+    under --blind."""
+    app = ctx.find_object(AppContext)
+    if app is not None and app.blind and ctx.invoked_subcommand is not None:
+        _refuse_blind(app, "a codebook snapshot")
 
 
 @codebook_group.command("snapshot")

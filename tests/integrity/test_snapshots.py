@@ -138,3 +138,12 @@ def test_a_code_moved_under_another_code_and_back_is_a_move(water: str) -> None:
     back = ok("codebook", "diff", "nested", "current", "--json", db=water).json()
     moves = [(m["code"], m["parent_before"], m["parent_after"]) for m in back["moved"]]
     assert moves == [("Ageing pipes", "Digital meters", None)]
+
+
+def test_snapshots_refuse_to_run_blind(water: str) -> None:
+    ok("codebook", "snapshot", "team", db=water)
+    counts = table_counts(water)
+    for args in (("snapshot", "mine"), ("snapshots",), ("diff", "team"), ("export", "team", "x.qdc")):
+        blind = run_cli("--blind", "codebook", *args, db=water)
+        assert blind.exit_code == 2 and "without --blind" in blind.stderr, args
+    assert table_counts(water) == counts
