@@ -139,6 +139,15 @@ def expand_paths(patterns: tuple[str, ...], suffixes: tuple[str, ...]) -> list[P
     metavar="MAP.csv",
     help="Transcripts: map speaker names (columns speaker,participant) to labels or Interviewer.",
 )
+@click.option(
+    "--same-range-comments",
+    "same_range",
+    type=click.Choice(["codings", "replies"]),
+    default="codings",
+    show_default=True,
+    help="In a .docx/.odt without thread information, what a comment on the same words as an "
+    "earlier one becomes: a coding of its own, or a reply (memo) on the earlier one.",
+)
 @click.option("--again", is_flag=True, help="Import a file even if the same content is in the study.")
 @click.option("--title", help="The document's title (one file only; default: the file name).")
 @click.option(
@@ -168,6 +177,7 @@ def import_cmd(
     encoding: str | None,
     key_file: Path | None,
     speakers_file: Path | None,
+    same_range: str,
     again: bool,
     title: str | None,
     survey: bool,
@@ -180,7 +190,9 @@ def import_cmd(
     """Import notes, Word/Google Docs/LibreOffice files and transcripts; one transaction per file.
 
     Reads .txt/.md, .docx and .odt (each comment codes its anchored text: the comment names the
-    code(s), separated by ; or new lines; replies become memos; new codes are created), and
+    code(s), separated by ; or new lines; replies in Word or LibreOffice threads become memos;
+    new codes are created; in a file without threads, such as a Google Docs download, comments
+    on the same words are each a coding and are counted, see --same-range-comments), and
     .vtt/.srt transcripts (speaker turns as paragraphs). Files, globs and folders are accepted.
     Every file is read before any is stored, so a bad file stops the run with nothing imported;
     a file whose content is already in the study is refused unless --again.
@@ -238,6 +250,7 @@ def import_cmd(
                     pseudonyms=key,
                     speakers=speakers,
                     speakers_source=str(speakers_file or ""),
+                    same_range=same_range,
                 )
             )
             bar.update(1)
@@ -264,6 +277,11 @@ def import_cmd(
             replies = doc.meta.get("replies")
             if replies:
                 line += f", {replies} replies as memos"
+            same = doc.meta.get("same_range")
+            if same:
+                line += f", {same} comment(s) on the same words as an earlier one" + (
+                    " kept as codings" if doc.meta.get("same_range_as") == "codings" else " stored as memos"
+                )
             click.echo(line)
             for warning in result.warnings:
                 click.echo(f"{path}: warning: {warning}", err=True)

@@ -76,6 +76,18 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+SAME_RANGE_CHOICES = ("codings", "replies")
+
+
+@dataclass(frozen=True)
+class CommentCounts:
+    """What became of a file's comments, for the import summary."""
+
+    replies: int  # replies stored as memos
+    same_range: int  # comments on exactly the range of an earlier comment, in a file without threads
+    same_range_as: str  # what those became: "codings" or "replies"
+
+
 def comments_to_codings(
     text: str,
     comments: list[RawComment],
@@ -83,14 +95,22 @@ def comments_to_codings(
     source: str,
     threaded: bool,
     noun: str = "comment",
-) -> tuple[list[ImportedCoding], list[str], int]:
-    """Codings (with reply memos) from raw comments; returns (codings, warnings, replies).
+    same_range: str = "codings",
+) -> tuple[list[ImportedCoding], list[str], CommentCounts]:
+    """Codings (with reply memos) from raw comments; returns (codings, warnings, counts).
 
     ``threaded`` says the file records which comment answers which (Word's
-    commentsExtended.xml, LibreOffice's parent names). Without it, a later comment on exactly
-    the same range as an earlier one is a reply, as Google Docs exports replies.
-    A comment whose range is missing or broken is refused, naming the file and comment.
+    commentsExtended.xml, LibreOffice's parent names): then only those answers are replies,
+    stored as memos. Without it, every anchored comment is a coding; a later comment on exactly
+    the same range as an earlier one is counted, and with ``same_range="replies"`` it becomes a
+    memo on the earlier one instead (how Google Docs exports replies). Nothing changes kind
+    without a line in the warnings. A comment whose range is missing or broken is refused,
+    naming the file and comment.
     """
+    if same_range not in SAME_RANGE_CHOICES:
+        raise QualcodeError(
+            f"--same-range-comments is one of {', '.join(SAME_RANGE_CHOICES)}, not {same_range!r}"
+        )
     by_key = {c.key: c for c in comments}
     warnings: list[str] = []
 
@@ -133,17 +153,24 @@ def comments_to_codings(
             raise refuse(c, "its anchored range ends before it starts")
         spans[c.key] = (c.start, c.end)
 
-    if not threaded:  # Google Docs: replies are separate comments on the same range
+    same_range_count = 0
+    if not threaded:  # no thread information: a second comment on a range may be a reply or a code
         first_on: dict[tuple[int, int], str] = {}
         for c in sorted(comments, key=lambda c: c.order):
             if c.key not in spans:
                 continue
             span = spans[c.key]
-            if span in first_on:
+            if span not in first_on:
+                first_on[span] = c.key
+                continue
+            same_range_count += 1
+            if same_range == "replies":
                 replies_to[c.key] = first_on[span]
                 del spans[c.key]
-            else:
-                first_on[span] = c.key
+                warnings.append(
+                    f"{where(c)} is on the same words as {noun} {first_on[span]}; stored as a memo "
+                    "on its coding (--same-range-comments replies)"
+                )
 
     memos: dict[str, list[ImportedMemo]] = {}
     reply_count = 0
@@ -187,7 +214,16 @@ def comments_to_codings(
                     where=f"{noun} {c.key}",
                 )
             )
-    return codings, warnings, reply_count
+    return codings, warnings, CommentCounts(reply_count, same_range_count, same_range)
+
+
+def comment_meta(comments: int, counts: CommentCounts) -> dict[str, object]:
+    """The document's record of its comments: how many, replies as memos, same-range ones."""
+    meta: dict[str, object] = {"comments": comments, "replies": counts.replies}
+    if counts.same_range:
+        meta["same_range"] = counts.same_range
+        meta["same_range_as"] = counts.same_range_as
+    return meta
 
 
 # Packaged documents (.docx, .odt are zip archives of XML parts): reading one part safely,

@@ -22,6 +22,7 @@ from qualcode.domain.errors import QualcodeError
 from qualcode.domain.imported import ImportedDocument
 from qualcode.io.comments import (
     RawComment,
+    comment_meta,
     comments_to_codings,
     open_package,
     parse_date,
@@ -317,12 +318,14 @@ def _outside_the_body(
     return [c for c in comments if c.key not in left_out], warnings
 
 
-def read_docx(path: Path) -> ImportedDocument:
+def read_docx(path: Path, *, same_range: str = "codings") -> ImportedDocument:
     """A .docx as a document with one coding per code named in each comment.
 
-    Replies (Word threads, or Google Docs' separate comments on the same range) become memos
-    on the coding they answer; empty comments are skipped with a warning; a comment whose
-    anchored range is missing or broken is refused.
+    Replies in Word threads (commentsExtended.xml) become memos on the coding they answer; in
+    a file without threads, a comment on the same words as another is a coding, or a memo with
+    ``same_range="replies"`` (see ``qualcode.io.comments.comments_to_codings``). Empty
+    comments are skipped with a warning; a comment whose anchored range is missing or broken
+    is refused.
     """
     source = str(path)
     try:
@@ -362,7 +365,9 @@ def read_docx(path: Path) -> ImportedDocument:
         if c.key in builder.references:
             c.reference = min(builder.references[c.key][0], limit)
     comments, skipped = _outside_the_body(comments, elsewhere)
-    codings, warnings, replies = comments_to_codings(text, comments, source=source, threaded=threaded)
+    codings, warnings, counts = comments_to_codings(
+        text, comments, source=source, threaded=threaded, same_range=same_range
+    )
     warnings = skipped + warnings
     return ImportedDocument(
         title=path.stem,
@@ -370,7 +375,7 @@ def read_docx(path: Path) -> ImportedDocument:
         sha256=sha256_of(data),
         source_name=path.name,
         source_format="docx",
-        meta={"comments": len(comments), "replies": replies},
+        meta=comment_meta(len(comments), counts),
         codings=tuple(codings),
         warnings=tuple(warnings),
     )

@@ -18,7 +18,14 @@ from lxml import etree
 
 from qualcode.domain.errors import QualcodeError
 from qualcode.domain.imported import ImportedDocument
-from qualcode.io.comments import RawComment, comments_to_codings, open_package, parse_date, xml_part
+from qualcode.io.comments import (
+    RawComment,
+    comment_meta,
+    comments_to_codings,
+    open_package,
+    parse_date,
+    xml_part,
+)
 from qualcode.io.comments import attribute as _attr
 from qualcode.io.limits import check_repeat, check_text_length
 from qualcode.io.text import sha256_of
@@ -129,8 +136,9 @@ def read_odt_text(path: Path) -> str:
     return "".join(builder.pieces).rstrip("\n")
 
 
-def read_odt(path: Path) -> ImportedDocument:
-    """An .odt as a document; its annotations code it as comments in a .docx do."""
+def read_odt(path: Path, *, same_range: str = "codings") -> ImportedDocument:
+    """An .odt as a document; its annotations code it as comments in a .docx do
+    (``same_range``: see ``qualcode.io.comments.comments_to_codings``)."""
     source = str(path)
     try:
         data = path.read_bytes()
@@ -162,8 +170,8 @@ def read_odt(path: Path) -> ImportedDocument:
         c.end = None if c.end is None else min(c.end, len(text))
         c.reference = None if c.reference is None else min(c.reference, len(text))
     threaded = any(c.parent for c in builder.comments)
-    codings, warnings, replies = comments_to_codings(
-        text, builder.comments, source=source, threaded=threaded, noun="annotation"
+    codings, warnings, counts = comments_to_codings(
+        text, builder.comments, source=source, threaded=threaded, noun="annotation", same_range=same_range
     )
     return ImportedDocument(
         title=path.stem,
@@ -171,7 +179,7 @@ def read_odt(path: Path) -> ImportedDocument:
         sha256=sha256_of(data),
         source_name=path.name,
         source_format="odt",
-        meta={"comments": len(builder.comments), "replies": replies},
+        meta=comment_meta(len(builder.comments), counts),
         codings=tuple(codings),
         warnings=tuple(warnings),
     )

@@ -61,8 +61,13 @@ def read_document(
     pseudonyms: PseudonymKey | None = None,
     speakers: dict[str, str] | None = None,
     speakers_source: str = "",
+    same_range: str = "codings",
 ) -> ImportedDocument:
-    """The file as a document (with its codings from comments), names replaced if a key is given."""
+    """The file as a document (with its codings from comments), names replaced if a key is given.
+
+    ``same_range`` decides what a comment on the same words as another becomes in a .docx/.odt
+    without thread information ("codings" or "replies").
+    """
     source = str(path)
     suffix = path.suffix.lower()
     if not path.is_file():
@@ -80,11 +85,11 @@ def read_document(
     elif suffix == ".docx":
         from qualcode.io.docx import read_docx
 
-        doc = read_docx(path)
+        doc = read_docx(path, same_range=same_range)
     elif suffix == ".odt":
         from qualcode.io.odt import read_odt
 
-        doc = read_odt(path)
+        doc = read_odt(path, same_range=same_range)
     elif suffix == ".pdf":
         from qualcode.io.pdf import read_pdf
 

@@ -113,9 +113,9 @@ def test_word_comments_become_codings_with_coders_dates_and_reply_memos(
     assert memos[0]["created_at"].startswith("2024-04-15T08:00:00")
 
 
-def test_google_docs_replies_are_separate_comments_on_the_same_range(
-    empty_study: str, tmp_path: Path
-) -> None:
+def test_google_docs_replies_as_memos_when_asked(empty_study: str, tmp_path: Path) -> None:
+    """Google Docs writes a reply as a separate comment on the same range; with
+    --same-range-comments replies those become memos, each with a warning line."""
     path = build_docx(
         tmp_path / "Expert K.docx",
         Docx(
@@ -132,8 +132,10 @@ def test_google_docs_replies_are_separate_comments_on_the_same_range(
             threads=False,
         ),
     )
-    result = run_cli("import", str(path), db=empty_study)
+    result = run_cli("import", str(path), "--same-range-comments", "replies", db=empty_study)
     assert result.exit_code == 0, result.stderr
+    assert "2 comment(s) on the same words as an earlier one stored as memos" in result.stdout
+    assert result.stderr.count("stored as a memo on its coding (--same-range-comments replies)") == 2
     codes = _by_code(_segments(empty_study))
     assert codes == {
         "Protection of the domestic market": ["Визы выдаются только тем, кто прошёл все процедуры"],
