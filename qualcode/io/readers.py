@@ -1,14 +1,11 @@
 """One entry point for every document format: ``read_document(path, ...)`` by suffix.
 
-Plain text needs to know its encoding: UTF-8 (with or without a BOM) and UTF-16 with a BOM are
-read as they are; other bytes are tried as the legacy Cyrillic code pages (cp1251, KOI8-R) with
-charset-normalizer, and accepted only when it is confident; otherwise the file is refused with a
-message naming ``--encoding``.
+Plain text and transcripts are decoded by ``qualcode.io.text.decode_text`` (BOM, UTF-8, then
+the legacy code pages, refused naming the candidates when more than one reads plausibly).
 """
 
 from __future__ import annotations
 
-import codecs
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,35 +20,6 @@ from qualcode.io.transcripts import TRANSCRIPT_SUFFIXES, read_transcript
 # PDF, HTML and RTF readers import their libraries only when such a file is read.
 SOURCE_SUFFIXES = (".pdf", ".html", ".htm", ".rtf")
 DOCUMENT_SUFFIXES = (*TEXT_SUFFIXES, ".docx", ".odt", *TRANSCRIPT_SUFFIXES, *SOURCE_SUFFIXES)
-LEGACY_ENCODINGS = ("cp1251", "koi8_r")
-# charset-normalizer's measures (0..1): "chaos" is how garbled the decoded text looks, "coherence"
-# how well its letter frequencies fit a language. These bounds refuse short or mixed samples.
-_MAX_CHAOS = 0.1
-_MIN_COHERENCE = 0.2
-
-
-def sniff_encoding(data: bytes, *, source: str) -> str | None:
-    """None when the bytes are UTF-8 or carry a BOM; else a confidently detected legacy code page."""
-    if data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return None
-    try:
-        data.decode("utf-8")
-        return None
-    except UnicodeDecodeError as exc:
-        bad_line = data.count(b"\n", 0, exc.start) + 1
-    if b"\x00" in data:
-        return None  # decode_text names it a binary file
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS)).best()
-    if best is not None and best.chaos <= _MAX_CHAOS and best.coherence >= _MIN_COHERENCE:
-        return str(best.encoding)
-    raise QualcodeError(
-        "not UTF-8 text, and its encoding cannot be told with confidence; give it with --encoding "
-        "(for example --encoding cp1251 or --encoding koi8-r)",
-        source=source,
-        line=bad_line,
-    )
 
 
 def read_document(
@@ -73,11 +41,6 @@ def read_document(
     if not path.is_file():
         raise QualcodeError("no such file", source=source)
     check_file_size(path)
-    if suffix in (*TEXT_SUFFIXES, *TRANSCRIPT_SUFFIXES) and encoding is None:
-        try:
-            encoding = sniff_encoding(path.read_bytes(), source=source)
-        except OSError as exc:
-            raise QualcodeError(f"cannot read: {exc.strerror}", source=source) from exc
     if suffix in TEXT_SUFFIXES:
         doc = read_text_document(path, encoding=encoding)
     elif suffix in TRANSCRIPT_SUFFIXES:

@@ -67,10 +67,11 @@ def test_an_unknown_code_is_refused_with_a_suggestion(example_study: str) -> Non
 
 def test_a_text_in_a_legacy_encoding_is_refused_naming_the_line(empty_study: str, tmp_path: Path) -> None:
     notes = tmp_path / "notes.txt"
-    notes.write_bytes("Первая строка\nВторая строка\n".encode("cp1251"))
+    # One short name: too few letters to tell cp1251 from the other code pages.
+    notes.write_bytes("Интервью\nМарат\n".encode("cp1251"))
     message = _refused(empty_study, "import", str(notes))
     assert f"{notes}, line 1" in message
-    assert "--encoding" in message
+    assert "--encoding" in message and "cp1251" in message
 
 
 def test_importing_the_same_file_twice_is_refused(empty_study: str, tmp_path: Path) -> None:
