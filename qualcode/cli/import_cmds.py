@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from qualcode.cli import AppContext, emit_json, emit_table, pseudonyms_option
+from qualcode.cli.options import encoding_option
 from qualcode.cli.records import participants
 
 pass_app = click.make_pass_decorator(AppContext)
@@ -19,13 +20,21 @@ pass_app = click.make_pass_decorator(AppContext)
 @click.option("--sheet", help="The Excel sheet to read (default: the first).")
 @click.option("--update", is_flag=True, help="Update the attributes of participants already in the study.")
 @pseudonyms_option("Replace real names (columns real,pseudonym) in every cell before anything is stored.")
+@encoding_option("a .csv list (and the key)")
 @pass_app
 def participants_import(
-    app: AppContext, file: Path, sheet: str | None, update: bool, key_file: Path | None
+    app: AppContext,
+    file: Path,
+    sheet: str | None,
+    update: bool,
+    key_file: Path | None,
+    encoding: str | None,
 ) -> None:
     """Add participants from a .csv or .xlsx list shaped like Appendix A.
 
-    The label column is "label" (or "name", "participant", "interviewee", "expert"); every other
+    A .csv may be separated by commas, semicolons (Excel in most of Europe) or tabs, in UTF-8 or
+    a legacy code page (detected, or given with --encoding). The label column is "label" (or
+    "name", "participant", "interviewee", "expert"); every other
     column becomes an attribute. A participant already in the study is refused unless --update.
 
     \b
@@ -36,11 +45,11 @@ def participants_import(
     from qualcode.io.participants import read_participants
     from qualcode.services.imports import import_participants
 
-    label, rows = read_participants(file, sheet=sheet)
+    label, rows = read_participants(file, sheet=sheet, encoding=encoding)
     if key_file is not None:
         from qualcode.io.pseudonyms import PseudonymKey, pseudonymise_rows
 
-        rows = pseudonymise_rows(rows, PseudonymKey.from_csv(key_file))
+        rows = pseudonymise_rows(rows, PseudonymKey.from_csv(key_file, encoding=encoding))
     with app.uow() as uow:
         result = import_participants(uow, label, rows, source=str(file), update=update)
     click.echo(
@@ -53,13 +62,18 @@ def participants_import(
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--sheet", help="The Excel sheet to read (default: the first).")
 @pseudonyms_option("Replace real names (columns real,pseudonym) in codes, themes and descriptions first.")
+@encoding_option("a .csv codebook (and the key)")
 @pass_app
-def import_codebook_cmd(app: AppContext, file: Path, sheet: str | None, key_file: Path | None) -> None:
+def import_codebook_cmd(
+    app: AppContext, file: Path, sheet: str | None, key_file: Path | None, encoding: str | None
+) -> None:
     """Add a codebook's themes and codes from .qdc (REFI-QDA), .xlsx or .csv.
 
-    A sheet has the columns theme, code (sub-theme, description, colour if wanted), or the
-    Appendix B layout: per theme a row "Theme | Example of a code | Number of codes", then its
-    codes. Codes already in the study move to the sheet's theme.
+    A sheet has the columns theme, code (sub-theme, parent, description, colour if wanted),
+    Taguette's export (tag, parent, description), or the Appendix B layout: per theme a row
+    "Theme | Example of a code | Number of codes", then its codes. In a .qdc a category that is
+    not codable is a theme and a codable code holding codes is a code with sub-codes. Codes
+    already in the study move to the sheet's theme (and under its parent).
 
     \b
     Examples:
@@ -69,11 +83,11 @@ def import_codebook_cmd(app: AppContext, file: Path, sheet: str | None, key_file
     from qualcode.io.codebook import read_codebook
     from qualcode.services.imports import import_codebook
 
-    entries = read_codebook(file, sheet=sheet)
+    entries = read_codebook(file, sheet=sheet, encoding=encoding)
     if key_file is not None:
         from qualcode.io.pseudonyms import PseudonymKey, pseudonymise_codes
 
-        entries = pseudonymise_codes(entries, PseudonymKey.from_csv(key_file))
+        entries = pseudonymise_codes(entries, PseudonymKey.from_csv(key_file, encoding=encoding))
     with app.uow() as uow:
         result = import_codebook(uow, entries, source=str(file))
     for warning in result.warnings:
@@ -94,9 +108,12 @@ def import_codebook_cmd(app: AppContext, file: Path, sheet: str | None, key_file
     help="The pseudonym key (columns real,pseudonym): the names to look for.",
 )
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@encoding_option("the key")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
-def audit_cmd(app: AppContext, key_file: Path, files: tuple[Path, ...], as_json: bool) -> None:
+def audit_cmd(
+    app: AppContext, key_file: Path, files: tuple[Path, ...], encoding: str | None, as_json: bool
+) -> None:
     """Look for real names in the study and in export files; exit 1 if any is found.
 
     Searches every text the study holds (documents, segments, memos, codes, themes, participants
@@ -113,7 +130,7 @@ def audit_cmd(app: AppContext, key_file: Path, files: tuple[Path, ...], as_json:
     from qualcode.io.pseudonyms import PseudonymKey, audit_files
     from qualcode.services.audit import audit_study
 
-    key = PseudonymKey.from_csv(key_file)
+    key = PseudonymKey.from_csv(key_file, encoding=encoding)
     file_hits = audit_files(list(files), key)
     with app.uow(write=False) as uow:
         study_hits = audit_study(uow, key.hits)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from qualcode.cli import AppContext, emit_json, emit_table, pseudonyms_option
+from qualcode.cli.options import encoding_option
 from qualcode.domain.errors import QualcodeError
 
 if TYPE_CHECKING:
@@ -128,7 +129,7 @@ def expand_paths(patterns: tuple[str, ...], suffixes: tuple[str, ...]) -> list[P
 @click.command("import")
 @click.argument("files", nargs=-1, required=True)
 @click.option("--participant", metavar="LABEL", help="The participant these documents belong to.")
-@click.option("--encoding", metavar="NAME", help="The text encoding, when it is not UTF-8 (cp1251, koi8-r).")
+@encoding_option("text files, the pseudonym key and the speaker map")
 @pseudonyms_option(
     "Replace real names (columns real,pseudonym) before anything is stored; the key is not kept."
 )
@@ -147,6 +148,18 @@ def expand_paths(patterns: tuple[str, ...], suffixes: tuple[str, ...]) -> list[P
     show_default=True,
     help="In a .docx/.odt without thread information, what a comment on the same words as an "
     "earlier one becomes: a coding of its own, or a reply (memo) on the earlier one.",
+)
+@click.option(
+    "--sources",
+    "sources_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
+    help=".qdpx: where source files outside the project (relative:// or plain paths) are.",
+)
+@click.option(
+    "--skip-missing-sources",
+    is_flag=True,
+    help=".qdpx: leave out a source file found nowhere (with its codings) instead of refusing.",
 )
 @click.option("--again", is_flag=True, help="Import a file even if the same content is in the study.")
 @click.option("--title", help="The document's title (one file only; default: the file name).")
@@ -178,6 +191,8 @@ def import_cmd(
     key_file: Path | None,
     speakers_file: Path | None,
     same_range: str,
+    sources_dir: Path | None,
+    skip_missing_sources: bool,
     again: bool,
     title: str | None,
     survey: bool,
@@ -194,6 +209,9 @@ def import_cmd(
     new codes are created; in a file without threads, such as a Google Docs download, comments
     on the same words are each a coding and are counted, see --same-range-comments), and
     .vtt/.srt transcripts (speaker turns as paragraphs). Files, globs and folders are accepted.
+    A REFI-QDA .qdpx project goes into an empty study whole; into a study with data it is
+    merged as merge-study merges (documents by text, codes by name, coders apart), so
+    importing it again adds nothing.
     Every file is read before any is stored, so a bad file stops the run with nothing imported;
     a file whose content is already in the study is refused unless --again.
 
@@ -203,7 +221,8 @@ def import_cmd(
       qualcode import "Expert J.docx" --participant "Expert J" --pseudonyms key.csv
       qualcode import zoom/ --speakers speakers.csv
       qualcode import "Expert K.txt" --encoding cp1251
-      qualcode --db new.qualcode import thesis.qdpx   # a REFI-QDA project, into a new study
+      qualcode --db new.qualcode import thesis.qdpx   # a REFI-QDA project
+      qualcode import nvivo.qdpx --sources ~/interviews/   # its relative:// sources are there
       qualcode import survey.xlsx --survey --id-column ID --text-columns Q1,Q2 [--by question]
     """
     from qualcode.io.pseudonyms import PseudonymKey
@@ -223,7 +242,14 @@ def import_cmd(
     if any(f.lower().endswith(".qdpx") for f in files):  # a whole REFI-QDA project
         from qualcode.cli.report_cmds import import_project_files
 
-        import_project_files(app, files, key_file=key_file)
+        import_project_files(
+            app,
+            files,
+            key_file=key_file,
+            encoding=encoding,
+            sources=sources_dir,
+            skip_missing=skip_missing_sources,
+        )
         return
     paths = expand_paths(files, DOCUMENT_SUFFIXES)
     if title and len(paths) != 1:
@@ -237,8 +263,8 @@ def import_cmd(
                 + ", ".join(DOCUMENT_SUFFIXES),
                 source=str(path),
             )
-    key = PseudonymKey.from_csv(key_file) if key_file else None
-    speakers = read_speaker_map(speakers_file) if speakers_file else None
+    key = PseudonymKey.from_csv(key_file, encoding=encoding) if key_file else None
+    speakers = read_speaker_map(speakers_file, encoding=encoding) if speakers_file else None
     show_bar = len(paths) > 20 and sys.stderr.isatty()
     docs = []
     with _progress(show_bar, len(paths), "reading") as bar:

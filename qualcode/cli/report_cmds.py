@@ -675,27 +675,49 @@ def report_cooccurrence(
 # ------------------------------------------------------------------ import of a REFI project
 
 
-def import_project_files(app: AppContext, files: tuple[str, ...], *, key_file: Path | None = None) -> None:
-    """``qualcode import STUDY.qdpx``: a whole REFI-QDA project into an empty study, its names
-    replaced first when ``--pseudonyms`` gives a key."""
+def import_project_files(
+    app: AppContext,
+    files: tuple[str, ...],
+    *,
+    key_file: Path | None = None,
+    encoding: str | None = None,
+    sources: Path | None = None,
+    skip_missing: bool = False,
+) -> None:
+    """``qualcode import STUDY.qdpx``: a whole REFI-QDA project, its names replaced first when
+    ``--pseudonyms`` gives a key; into a study with data it is merged as ``merge-study`` merges
+    (idempotent)."""
     from qualcode.io.pseudonyms import PseudonymKey, pseudonymise_project
     from qualcode.io.refi import read_qdpx
-    from qualcode.services.project import import_project
+    from qualcode.services.project import import_project, merge_project, study_is_empty
 
     if len(files) != 1:
-        raise QualcodeError("a .qdpx is a whole project: import it alone, into a new study")
-    key = PseudonymKey.from_csv(key_file) if key_file else None
+        raise QualcodeError("a .qdpx is a whole project: import it alone")
+    key = PseudonymKey.from_csv(key_file, encoding=encoding) if key_file else None
     path = Path(files[0])
-    project = read_qdpx(path)
+    project = read_qdpx(path, sources_dir=sources, skip_missing=skip_missing)
     if key is not None:
         project = pseudonymise_project(project, key)
     with app.uow() as uow:
-        result = import_project(uow, project, source=str(path))
-    click.echo(
-        f"{path}: {result.documents} documents, {result.participants} participants, {result.themes} themes, "
-        f"{result.codes} codes, {result.codings} codings, {result.memos} memos"
-    )
-    for warning in result.warnings:
+        if study_is_empty(uow):
+            result = import_project(uow, project, source=str(path))
+            click.echo(
+                f"{path}: {result.documents} documents, {result.participants} participants, "
+                f"{result.themes} themes, {result.codes} codes, {result.codings} codings, "
+                f"{result.memos} memos"
+            )
+        else:
+            merged = merge_project(uow, project, source=str(path), label=path.name)
+            if merged.event_id is None:
+                click.echo(f"{path}: nothing new ({merged.documents_matched} document(s) already here)")
+            else:
+                click.echo(
+                    f"{path}: merged into the study: {merged.codings_added} coding(s), "
+                    f"{merged.documents_added} new document(s) ({merged.documents_matched} matched), "
+                    f"{merged.codes_added} new code(s), {merged.themes_added} theme(s), "
+                    f"{merged.participants_added} participant(s), {merged.memos_added} memo(s)"
+                )
+    for warning in project.warnings:
         click.echo(f"{path}: warning: {warning}", err=True)
     sys.stdout.flush()
 

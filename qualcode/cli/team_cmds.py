@@ -169,7 +169,9 @@ def reconcile_resolve(
 def merge_study_cmd(app: AppContext, other: str, as_json: bool) -> None:
     """Fold another study (a coder's own SQLite file) into this one; running it again adds nothing.
 
-    Documents match by content (sha256), codes by name (following merges), participants by
+    Documents match by content (the same text up to line endings, a BOM and trailing spaces,
+    so a copy saved on Windows is the same interview), codes by name (following merges; sub-codes
+    keep their parent), participants by
     label, themes by name; each coder's codings stay theirs. `qualcode undo` removes what it added.
 
     \b

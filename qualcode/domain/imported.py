@@ -73,10 +73,12 @@ class ExampleBundle:
 
 @dataclass(frozen=True)
 class ImportedCode:
-    """A codebook entry from a .qdc or a sheet: a code in a theme (outer theme first)."""
+    """A codebook entry from a .qdc or a sheet: a code in a theme (outer theme first), and the
+    name of its parent code when it is a sub-code."""
 
     line: int
     code: str
     themes: tuple[str, ...] = ()
     description: str = ""
     colour: str = ""
+    parent: str = ""

@@ -40,6 +40,8 @@ class ProjectCode:
     excluded: bool = False
     exclusion_reason: str = ""
     example_selection: str | None = None  # the guid of the selection marked as its example
+    parent: str | None = None  # the parent code's guid, for a sub-code; parents come first
+    line: int = 0  # where the code was read (a .qdc/.qde line), for messages
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,12 @@
 """Codebooks from elsewhere: REFI-QDA ``.qdc``, and ``.xlsx``/``.csv`` sheets.
 
-A sheet has a header with the columns ``theme`` and ``code`` (``sub-theme`` and ``description``
-if wanted), or is shaped like the thesis's Appendix B: per theme a header row
+A sheet has a header with the columns ``theme`` and ``code`` (``sub-theme``, ``parent``,
+``description`` if wanted), or Taguette's codebook export (``tag``, ``parent``, ``description``,
+``number of highlights``), or is shaped like the thesis's Appendix B: per theme a header row
 ``Theme name | Example of a code | Number of codes``, then one row per code (name, example
-quote, count). In a ``.qdc`` (REFI-QDA Codebook 1.0), a code with child codes is a theme and
-the codes without children are its codes; the file's namespace may be the codebook's, the
-project's, or none, as different tools write it.
+quote, count). A ``.qdc`` (REFI-QDA Codebook 1.0) is read by ``qualcode.io.refi.read_qdc``, the
+same reader a ``.qdpx`` codebook goes through: a category that is not codable is a theme, a
+codable code holding codes is a code with sub-codes.
 """
 
 from __future__ import annotations
@@ -13,23 +14,18 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from lxml import etree
-
 from qualcode.domain.errors import QualcodeError
 from qualcode.domain.imported import ImportedCode
-from qualcode.io.limits import check_file_size, parse_xml
+from qualcode.domain.project import Project
 from qualcode.io.sheets import SHEET_SUFFIXES, Row, read_rows
 
 CODEBOOK_SUFFIXES = (".qdc", *SHEET_SUFFIXES)
 _TAGS = re.compile(r"</?(?:i|em|b|strong|p)>", re.IGNORECASE)
 
 
-def _local(tag: object) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def read_codebook(path: Path, *, sheet: str | None = None) -> list[ImportedCode]:
-    """The codes of a codebook file, in its order; a code row without a name is refused."""
+def read_codebook(path: Path, *, sheet: str | None = None, encoding: str | None = None) -> list[ImportedCode]:
+    """The codes of a codebook file, in its order (parents before their sub-codes); a code row
+    without a name is refused."""
     if path.suffix.lower() == ".qdc":
         return read_qdc(path)
     if path.suffix.lower() not in CODEBOOK_SUFFIXES:
@@ -38,7 +34,7 @@ def read_codebook(path: Path, *, sheet: str | None = None) -> list[ImportedCode]
             + ", ".join(CODEBOOK_SUFFIXES),
             source=str(path),
         )
-    rows = read_rows(path, sheet=sheet)
+    rows = read_rows(path, sheet=sheet, encoding=encoding, required=("code",))
     if not rows:
         raise QualcodeError("the codebook is empty", source=str(path), line=1)
     if _appendix_header(rows[0][1]):
@@ -75,7 +71,8 @@ def _appendix_codes(rows: list[Row], source: str) -> list[ImportedCode]:
 
 _THEME = ("theme",)
 _SUBTHEME = ("sub-theme", "subtheme", "sub theme", "sub_theme")
-_CODE = ("code", "code name", "name")
+_CODE = ("code", "code name", "name", "tag")
+_PARENT = ("parent", "parent code")
 _DESCRIPTION = ("description", "definition", "memo")
 _COLOUR = ("colour", "color")
 
@@ -100,6 +97,7 @@ def _column_codes(rows: list[Row], source: str) -> list[ImportedCode]:
         )
     theme_at, sub_at = _column(header, _THEME), _column(header, _SUBTHEME)
     desc_at, colour_at = _column(header, _DESCRIPTION), _column(header, _COLOUR)
+    parent_at = _column(header, _PARENT)
 
     def cell(cells: list[str], at: int | None) -> str:
         return cells[at] if at is not None and at < len(cells) else ""
@@ -115,41 +113,38 @@ def _column_codes(rows: list[Row], source: str) -> list[ImportedCode]:
             raise QualcodeError(f"colour {colour!r} is not #RRGGBB", source=source, line=line)
         if colour and not colour.startswith("#"):
             colour = "#" + colour
-        codes.append(ImportedCode(line, name, themes, cell(cells, desc_at), colour.upper()))
+        parent = _clean(cell(cells, parent_at))
+        codes.append(ImportedCode(line, name, themes, cell(cells, desc_at), colour.upper(), parent))
     return codes
 
 
 def read_qdc(path: Path) -> list[ImportedCode]:
-    """A REFI-QDA codebook (or a project's codebook): codes with children become themes."""
-    source = str(path)
-    check_file_size(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise QualcodeError("no such file", source=source) from exc
-    root = parse_xml(data, source)
-    codes_element = next((e for e in root.iter() if _local(e.tag) == "Codes"), None)
-    if _local(root.tag) not in ("CodeBook", "Project") or codes_element is None:
-        raise QualcodeError("not a REFI-QDA codebook: no CodeBook with Codes", source=source, line=1)
-    found: list[ImportedCode] = []
+    """A REFI-QDA codebook's codes, read by the same reader as a .qdpx's codebook."""
+    from qualcode.io.refi import read_qdc as read_refi_codebook
 
-    def walk(element: etree._Element, themes: tuple[str, ...]) -> None:
-        for code in element:
-            if _local(code.tag) != "Code":
-                continue
-            name = " ".join((code.get("name") or "").split())
-            line = code.sourceline or 0
-            if not name:
-                raise QualcodeError("a Code has no name", source=source, line=line)
-            children = [c for c in code if _local(c.tag) == "Code"]
-            if children:
-                walk(code, (*themes, name))
-                continue
-            description = next(((d.text or "").strip() for d in code if _local(d.tag) == "Description"), "")
-            colour = (code.get("color") or "").upper()
-            found.append(ImportedCode(line, name, themes, description, colour if len(colour) == 7 else ""))
+    return codebook_entries(read_refi_codebook(path))
 
-    walk(codes_element, ())
-    if not found:
-        raise QualcodeError("the codebook has no codes", source=source)
-    return found
+
+def codebook_entries(project: Project) -> list[ImportedCode]:
+    """A REFI-QDA codebook (a Project's themes and codes) as codebook entries, parents first."""
+    themes = {t.guid: t for t in project.themes}
+
+    def path_of(guid: str | None) -> tuple[str, ...]:
+        names: list[str] = []
+        while guid is not None and guid in themes:
+            names.append(themes[guid].name)
+            guid = themes[guid].parent
+        return tuple(reversed(names))
+
+    names = {c.guid: c.name for c in project.codes}
+    return [
+        ImportedCode(
+            code.line,
+            code.name,
+            path_of(code.theme),
+            code.description,
+            code.colour,
+            names.get(code.parent, "") if code.parent else "",
+        )
+        for code in project.codes
+    ]

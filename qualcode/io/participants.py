@@ -12,19 +12,21 @@ from pathlib import Path
 
 from qualcode.domain.errors import QualcodeError
 from qualcode.domain.imported import TableRow
-from qualcode.io.sheets import read_rows
+from qualcode.io.sheets import header_key, read_rows
 
 LABEL_COLUMNS = ("label", "name", "participant", "interviewee", "expert")
 
 
-def read_participants(path: Path, *, sheet: str | None = None) -> tuple[str, list[TableRow]]:
+def read_participants(
+    path: Path, *, sheet: str | None = None, encoding: str | None = None
+) -> tuple[str, list[TableRow]]:
     """(label column, rows); each row's values keyed by lower-case header."""
     source = str(path)
-    rows = read_rows(path, sheet=sheet)
+    rows = read_rows(path, sheet=sheet, encoding=encoding)
     if not rows:
         raise QualcodeError("the file is empty", source=source, line=1)
     header_line, header_cells = rows[0]
-    header = [" ".join(h.split()).casefold() for h in header_cells]
+    header = [header_key(h) for h in header_cells]
     label = next((name for name in LABEL_COLUMNS if name in header), None)
     if label is None:
         raise QualcodeError(

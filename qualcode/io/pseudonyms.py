@@ -40,8 +40,9 @@ class PseudonymKey:
         self._matcher = NameMatcher((form, real) for form, _, real in pairs)
 
     @classmethod
-    def from_csv(cls, path: Path) -> PseudonymKey:
-        rows = read_csv_rows(path, required=("real", "pseudonym"))
+    def from_csv(cls, path: Path, *, encoding: str | None = None) -> PseudonymKey:
+        """A key from a table with the columns real, pseudonym (.csv in any dialect, or .xlsx)."""
+        rows = read_csv_rows(path, required=("real", "pseudonym"), encoding=encoding)
         pairs: list[tuple[str, str, str]] = []
         seen: dict[str, tuple[str, int]] = {}
         for row in rows:

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import uuid
 import zipfile
+import zlib
+from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
 from importlib.resources import files
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from lxml import etree
@@ -86,11 +88,17 @@ def _text(parent: etree._Element, ns: str, tag: str, text: str) -> None:
 def _codes_tree(
     parent: etree._Element, ns: str, project: Project, *, notes_by_target: dict[Any, list[str]] | None
 ) -> None:
-    """Themes as non-codable codes holding their codes and sub-themes; unthemed codes at the top."""
+    """Themes as non-codable codes holding their codes and sub-themes, sub-codes inside their
+    parent code; unthemed codes at the top."""
     codes_el = _sub(parent, ns, "Codes")
     by_theme: dict[str | None, list[ProjectCode]] = {}
+    sub_codes: dict[str, list[ProjectCode]] = {}
+    exported = {code.guid for code in project.codes}
     for code in project.codes:
-        by_theme.setdefault(code.theme, []).append(code)
+        if code.parent in exported:
+            sub_codes.setdefault(code.parent, []).append(code)
+        else:
+            by_theme.setdefault(code.theme, []).append(code)
     children: dict[str | None, list[ProjectTheme]] = {}
     for theme in project.themes:
         children.setdefault(theme.parent, []).append(theme)
@@ -103,6 +111,8 @@ def _codes_tree(
         if notes_by_target is not None:
             for note in notes_by_target.get(("code", code.guid), []):
                 _sub(el, ns, "NoteRef", targetGUID=note)
+        for sub in sub_codes.get(code.guid, []):
+            add_code(el, sub)
 
     def add_theme(into: etree._Element, theme: ProjectTheme) -> None:
         el = _sub(into, ns, "Code", guid=theme.guid, name=theme.name, isCodable="false")
@@ -361,18 +371,19 @@ class _Reader:
             for m in _kids(s, "MemberCode")
         }
 
-        def walk(el: etree._Element, theme: str | None, parent_name: str | None) -> None:
+        def walk(el: etree._Element, theme: str | None, parent: ProjectCode | None) -> None:
             for code in _kids(el, "Code"):
                 guid = self.need(code, "guid")
                 name = " ".join(self.need(code, "name").split())
                 description = _description(code)
                 codable = (code.get("isCodable") or "true").strip().lower() in ("true", "1")
                 if not codable:
+                    # A category: a theme (a sub-theme of the theme it sits in).
                     themes.append(ProjectTheme(guid, name, description, theme))
-                    walk(code, guid, name)
+                    walk(code, guid, None)
                     continue
                 if name in names:
-                    renamed = f"{name} ({parent_name})" if parent_name else f"{name} ({guid[:8]})"
+                    renamed = f"{name} ({parent.name})" if parent else f"{name} ({guid[:8]})"
                     self.warnings.append(
                         f"line {code.sourceline}: a second code named {name!r} is {renamed!r}"
                     )
@@ -381,13 +392,18 @@ class _Reader:
                 colour = (code.get("color") or "").upper()
                 if len(colour) == 4:
                     colour = "#" + "".join(ch * 2 for ch in colour[1:])
-                codes.append(ProjectCode(guid, name, description, colour, theme, guid in excluded))
-                if _kids(code, "Code"):
-                    self.warnings.append(
-                        f"line {code.sourceline}: code {name!r} has child codes; they are kept as codes "
-                        "in the same theme"
-                    )
-                    walk(code, theme, name)
+                found = ProjectCode(
+                    guid,
+                    name,
+                    description,
+                    colour,
+                    theme,
+                    guid in excluded,
+                    parent=parent.guid if parent else None,
+                    line=code.sourceline or 0,
+                )
+                codes.append(found)
+                walk(code, theme, found)  # codes under a codable code are its sub-codes
 
         if codes_el is not None:
             walk(codes_el, None, None)
@@ -408,10 +424,7 @@ class _Reader:
                 )
                 for m in _kids(s, "MemberCode"):
                     placed.setdefault(self.member(m), guid)
-            codes = [
-                ProjectCode(c.guid, c.name, c.description, c.colour, placed.get(c.guid), c.excluded)
-                for c in codes
-            ]
+            codes = [replace(c, theme=placed.get(c.guid)) for c in codes]
         return themes, codes
 
 
@@ -444,8 +457,29 @@ def read_qdc(path: Path) -> Project:
     return Project(path.stem, themes=tuple(themes), codes=tuple(codes), warnings=tuple(reader.warnings))
 
 
-def read_qdpx(path: Path) -> Project:
-    """A REFI-QDA project (``.qdpx``: a zip with ``project.qde`` and ``sources/``)."""
+def _source_ref(ref: str) -> tuple[str, str]:
+    """(scheme, path) of a plainTextPath: ``internal://x`` -> ("internal", "x"); a plain name, as
+    qc and some versions of other tools write it, counts as internal; ``relative:///x`` and
+    ``absolute://x`` as REFI-QDA 1.5 §8.3 define them; ``file://`` as absolute."""
+    for scheme in ("internal", "relative", "absolute", "file"):
+        prefix = f"{scheme}://"
+        if ref.lower().startswith(prefix):
+            rest = ref[len(prefix) :]
+            if scheme in ("relative", "internal"):
+                rest = rest.lstrip("/")
+            return ("absolute" if scheme == "file" else scheme), rest
+    return "internal", ref.lstrip("/")
+
+
+def read_qdpx(path: Path, *, sources_dir: Path | None = None, skip_missing: bool = False) -> Project:
+    """A REFI-QDA project (``.qdpx``: a zip with ``project.qde`` and ``sources/``).
+
+    A source's ``plainTextPath`` is looked for inside the zip's ``sources/`` first (by its path,
+    then by its file name), then in ``sources_dir``, then in the project's ``basePath`` and the
+    folder of the .qdpx. A source found nowhere is refused naming the path, or with
+    ``skip_missing`` left out with a warning (with its codings). A file found outside the zip is
+    decoded like any text file (``qualcode.io.text.decode_text``).
+    """
     source = str(path)
     with open_archive(path, "a .qdpx (a REFI-QDA project)") as zf:
         names = zf.namelist()
@@ -455,24 +489,60 @@ def read_qdpx(path: Path) -> Project:
             raise QualcodeError("not a .qdpx: no project.qde inside", source=source)
         reader = _Reader(f"{source}:{qde}")
         root = reader.parse(zf.read(qde))
+        base = (root.get("basePath") or "").strip()
+        lowered = {n.lower(): n for n in names}
+        folders = [d for d in (sources_dir,) if d is not None]
+        if base and not base.startswith(("http:", "https:")):
+            base_path = Path(base.removeprefix("file://"))
+            folders.append(base_path if base_path.is_absolute() else path.parent / base_path)
+        folders.append(path.parent)
 
-        def internal(ref: str, el: etree._Element) -> str:
-            if not ref.startswith("internal://"):
+        def outside(rel: str) -> Path | None:
+            for folder in folders:
+                for candidate in (folder / rel, folder / PurePosixPath(rel).name):
+                    if candidate.is_file():
+                        return candidate
+            return None
+
+        def source_text(ref: str, el: etree._Element) -> str | None:
+            from qualcode.io.text import decode_text
+
+            scheme, rel = _source_ref(ref)
+            if scheme in ("internal", "relative"):
+                base_name = PurePosixPath(rel).name
+                for wanted in (f"sources/{rel}", rel, f"sources/{base_name}"):
+                    match = lowered.get(wanted.lower())
+                    if match is not None:
+                        try:
+                            text = _plain_text(zf.read(match))
+                        except UnicodeDecodeError as exc:
+                            raise reader.fail(f"{match} is not UTF-8 text", el) from exc
+                        except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as exc:
+                            raise reader.fail(f"{match} is damaged inside the .qdpx ({exc})", el) from exc
+                        check_text_length(len(text), f"{source}:{match}")
+                        return text
+            found = Path(rel) if scheme == "absolute" and Path(rel).is_file() else outside(rel)
+            if found is None:
+                where = "in the .qdpx's sources/" + (f", in {sources_dir}" if sources_dir else "")
+                if skip_missing:
+                    reader.warnings.append(
+                        f"line {el.sourceline}: source {el.get('name') or ref!r} ({ref}) was not found; "
+                        "left out with its codings (--skip-missing-sources)"
+                    )
+                    return None
                 raise reader.fail(
-                    f"source file {ref!r} is outside the project (only internal:// is read)", el
+                    f"source file {ref!r} of {el.get('name') or 'a source'!r} is not {where} or beside the "
+                    "project; give its folder with --sources DIR, or --skip-missing-sources",
+                    el,
                 )
-            wanted = "sources/" + ref[len("internal://") :]
-            match = next((n for n in names if n == wanted or n.lower() == wanted.lower()), None)
-            if match is None:
-                raise reader.fail(f"{wanted} is missing from the .qdpx", el)
             try:
-                text = _plain_text(zf.read(match))
-                check_text_length(len(text), f"{source}:{match}")
-                return text
-            except UnicodeDecodeError as exc:
-                raise reader.fail(f"{wanted} is not UTF-8 text", el) from exc
+                text, _ = decode_text(found.read_bytes(), source=str(found))
+            except OSError as exc:
+                raise QualcodeError(f"cannot read: {exc.strerror}", source=str(found)) from exc
+            check_text_length(len(text), str(found))
+            return text
 
-        return _read_project(reader, root, internal, path.stem)
+        return _read_project(reader, root, source_text, path.stem)
 
 
 def _read_project(reader: _Reader, root: etree._Element, internal: Any, fallback_name: str) -> Project:
@@ -540,7 +610,10 @@ def _read_project(reader: _Reader, root: etree._Element, internal: Any, fallback
         if content is not None:
             text = content.text or ""
         elif el.get("plainTextPath"):
-            text = internal(el.get("plainTextPath"), el)
+            found_text = internal(el.get("plainTextPath"), el)
+            if found_text is None:
+                continue  # a missing source, left out with a warning
+            text = found_text
         else:
             raise reader.fail("a <TextSource> has neither PlainTextContent nor plainTextPath", el)
         check_text_length(len(text), f"{reader.source}, line {el.sourceline}")
@@ -589,7 +662,7 @@ def _read_project(reader: _Reader, root: etree._Element, internal: Any, fallback
         if content is not None:
             text = content.text or ""
         elif el.get("plainTextPath"):
-            text = internal(el.get("plainTextPath"), el)
+            text = internal(el.get("plainTextPath"), el) or ""
         else:
             text = ""
         name = (el.get("name") or "").strip()

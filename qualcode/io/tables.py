@@ -1,44 +1,18 @@
-"""Small tables people edit by hand: participants and codebooks as CSV (UTF-8)."""
+"""Small tables people edit by hand, read through ``qualcode.io.sheets`` (CSV or XLSX)."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from qualcode.domain.errors import QualcodeError
 from qualcode.domain.imported import CodebookRow, TableRow
-from qualcode.io.limits import check_file_size
-from qualcode.io.text import decode_text
+from qualcode.io.sheets import read_table
 
 
-def read_csv_rows(path: Path, *, required: tuple[str, ...]) -> list[TableRow]:
-    """Rows of a CSV file with a header; column names are matched case-insensitively."""
-    check_file_size(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise QualcodeError(f"cannot read: {exc.strerror}", source=str(path)) from exc
-    text, _ = decode_text(data, source=str(path))
-    reader = csv.reader(text.splitlines())
-    try:
-        header = next(reader)
-    except StopIteration as exc:
-        raise QualcodeError("the file is empty", source=str(path), line=1) from exc
-    columns = [h.strip().casefold() for h in header]
-    missing = [r for r in required if r not in columns]
-    if missing:
-        raise QualcodeError(f"missing column(s): {', '.join(missing)}", source=str(path), line=1)
-    rows = []
-    for number, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) > len(columns):
-            raise QualcodeError(
-                f"{len(cells)} cells but the header has {len(columns)}", source=str(path), line=number
-            )
-        cells = cells + [""] * (len(columns) - len(cells))
-        rows.append(TableRow(number, {k: v.strip() for k, v in zip(columns, cells, strict=True)}))
-    return rows
+def read_csv_rows(path: Path, *, required: tuple[str, ...], encoding: str | None = None) -> list[TableRow]:
+    """Rows of a table with a header (.csv in any dialect and encoding, or .xlsx); column names
+    are matched case-insensitively. See ``qualcode.io.sheets.read_table``."""
+    return read_table(path, required=required, encoding=encoding)[2]
 
 
 def read_codebook_csv(path: Path) -> list[CodebookRow]:

@@ -111,9 +111,9 @@ def parse_cues(text: str, *, source: str, kind: str) -> list[Cue]:
     return cues
 
 
-def read_speaker_map(path: Path) -> dict[str, str]:
+def read_speaker_map(path: Path, *, encoding: str | None = None) -> dict[str, str]:
     """``speaker,participant`` rows: a transcript's speaker name -> label or ``Interviewer``."""
-    rows = read_csv_rows(path, required=("speaker",))
+    rows = read_csv_rows(path, required=("speaker",), encoding=encoding)
     mapping: dict[str, str] = {}
     for row in rows:
         speaker = row.values.get("speaker", "")

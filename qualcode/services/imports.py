@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select, update
 from qualcode.db.models import Code, CodeStatus, Participant, Theme
 from qualcode.domain.errors import ConflictError, QualcodeError
 from qualcode.domain.imported import ImportedCode, TableRow
+from qualcode.domain.subcodes import check_new_parent
 from qualcode.services.history import RowTracker
 from qualcode.services.uow import UnitOfWork
 
@@ -195,6 +196,7 @@ def import_codebook(uow: UnitOfWork, entries: Sequence[ImportedCode], *, source:
     names = [r["name"] for r in new_rows]
     for i in range(0, len(names), 2_000):
         tracker.watch_new(Code, s.scalars(select(Code.id).where(Code.name.in_(names[i : i + 2_000]))))
+    _place_sub_codes(uow, [e for e in unique if e.parent], source=source)
     uow.log(
         "codebook.import",
         f"imported the codebook {source}: {len(new_rows)} codes added, {updated} updated, "
@@ -209,3 +211,39 @@ def import_codebook(uow: UnitOfWork, entries: Sequence[ImportedCode], *, source:
     )
     uow.commit()
     return CodebookImport(tuple(themes_added), len(new_rows), updated, unchanged, tuple(warnings))
+
+
+def _place_sub_codes(uow: UnitOfWork, entries: Sequence[ImportedCode], *, source: str) -> None:
+    """Put each entry's code under its parent code, in the parent's theme (rows already watched).
+
+    A parent that is neither in the codebook nor in the study, or a placement that would make a
+    code its own ancestor, is refused naming the line.
+    """
+    if not entries:
+        return
+    s = uow.session
+    s.flush()
+    rows = {
+        name: (cid, status, theme)
+        for cid, name, status, theme in s.execute(select(Code.id, Code.name, Code.status, Code.theme_id))
+    }
+    parents = dict(s.execute(select(Code.id, Code.parent_id).where(Code.parent_id.is_not(None))).all())
+    for entry in entries:
+        if entry.parent not in rows:
+            raise QualcodeError(
+                f"parent code {entry.parent!r} of {entry.code!r} is neither in the codebook nor in the study",
+                source=source,
+                line=entry.line,
+            )
+        code_id, status, _ = rows[entry.code]
+        parent_id, parent_status, parent_theme = rows[entry.parent]
+        if status == CodeStatus.MERGED or parent_status == CodeStatus.MERGED:
+            continue  # reported as merged above; a merged code has no place in the tree
+        try:
+            check_new_parent(parents, code_id, parent_id)
+        except QualcodeError as exc:
+            raise QualcodeError(
+                f"{entry.code!r} under {entry.parent!r}: {exc.message}", source=source, line=entry.line
+            ) from exc
+        parents[code_id] = parent_id
+        s.execute(update(Code).where(Code.id == code_id).values(parent_id=parent_id, theme_id=parent_theme))

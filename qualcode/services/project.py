@@ -88,6 +88,7 @@ def project_snapshot(uow: UnitOfWork, *, codebook_only: bool = False) -> Project
             Code.status,
             Code.exclusion_reason,
             Code.position,
+            Code.parent_id,
         ).where(Code.status != CodeStatus.MERGED)
     ).all()
     rank = {c.id: i for i, c in enumerate(tree.codes())}
@@ -101,6 +102,7 @@ def project_snapshot(uow: UnitOfWork, *, codebook_only: bool = False) -> Project
             g("theme", r[4]) if r[4] else None,
             CodeStatus(r[5]) == CodeStatus.EXCLUDED,
             r[6] or "",
+            parent=g("code", r[8]) if r[8] else None,
         )
         for r in codes_sorted
     ]
@@ -239,26 +241,25 @@ class ProjectImported:
     warnings: tuple[str, ...]
 
 
-def _refuse_unless_empty(uow: UnitOfWork, source: str) -> None:
+def study_is_empty(uow: UnitOfWork) -> bool:
+    """True when the study has no documents, codes, themes or participants yet."""
     s = uow.session
-    for model, what in (
-        (Document, "documents"),
-        (Code, "codes"),
-        (Theme, "themes"),
-        (Participant, "participants"),
-    ):
-        if (s.scalar(select(func.count()).select_from(model)) or 0) > 0:
-            raise ConflictError(
-                f"the study already has {what}; a REFI-QDA project goes into a new study "
-                "(qualcode init NEW.qualcode, then qualcode --db NEW.qualcode import PROJECT.qdpx)",
-                source=source,
-            )
+    return all(
+        (s.scalar(select(func.count()).select_from(model)) or 0) == 0
+        for model in (Document, Code, Theme, Participant)
+    )
 
 
 def import_project(uow: UnitOfWork, project: Project, *, source: str) -> ProjectImported:
-    """``qualcode import STUDY.qdpx`` into an empty study: one transaction, undone as one event."""
+    """``qualcode import STUDY.qdpx`` into an empty study: one transaction, undone as one event.
+
+    Cases become participants, sources documents, the codebook's categories themes and its
+    codes codes (nested codes as sub-codes), selections codings by their users, notes memos.
+    A study that already has data takes a project through ``merge_project``.
+    """
     s = uow.session
-    _refuse_unless_empty(uow, source)
+    if not study_is_empty(uow):
+        raise ConflictError("the study already has data; use merge_project", source=source)
     now = datetime.now(UTC)
     coder_id = uow.coder_id()
     user_names = {u.guid: u.name for u in project.users}
@@ -332,6 +333,17 @@ def import_project(uow: UnitOfWork, project: Project, *, source: str) -> Project
     if code_rows:
         s.execute(insert(Code), code_rows)
     code_names = {c.guid: c.name for c in project.codes}
+    # Sub-codes: linked after insertion, by an update the event records (undo unlinks first).
+    if any(c.parent for c in project.codes):
+        ids_by_name = dict(s.execute(select(Code.name, Code.id)).all())
+        sub_codes = {
+            ids_by_name[c.name]: ids_by_name[code_names[c.parent]]
+            for c in project.codes
+            if c.parent in code_names
+        }
+        nesting.watch(Code, list(sub_codes))
+        for child, parent in sub_codes.items():
+            s.execute(update(Code).where(Code.id == child).values(parent_id=parent))
     notes_by_guid = {n.guid: n for n in project.notes}
 
     def memo(guid: str) -> ImportedMemo | None:
@@ -420,3 +432,31 @@ def import_project(uow: UnitOfWork, project: Project, *, source: str) -> Project
     )
     uow.commit()
     return summary
+
+
+def merge_project(uow: UnitOfWork, project: Project, *, source: str, label: str) -> Any:
+    """``qualcode import STUDY.qdpx`` into a study that has data: merged as ``merge-study`` does.
+
+    The project is first stored into a private scratch study (``import_project``), which is then
+    folded into this one by ``qualcode.services.team.merge_study``: documents match by their
+    normalised text, codes by name, participants by label, themes by name, coders stay apart;
+    importing the same project again adds nothing. Returns the ``StudyMerge``; one event,
+    undoable.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from qualcode.db.engine import locate
+    from qualcode.db.schema import create_study
+    from qualcode.services.team import merge_study
+    from qualcode.services.uow import unit_of_work
+
+    with tempfile.TemporaryDirectory(prefix="qualcode-qdpx-") as folder:
+        scratch = locate(str(Path(folder) / "project.qualcode"))
+        opened = create_study(scratch, project.name or label)
+        try:
+            with unit_of_work(opened, coder=uow.coder_name) as scratch_uow:
+                import_project(scratch_uow, project, source=source)
+        finally:
+            opened.engine.dispose()
+        return merge_study(uow, scratch, other_label=label)

@@ -29,6 +29,8 @@ from qualcode.db.models import (
 from qualcode.domain import agreement as stats
 from qualcode.domain.errors import ConflictError, NotFoundError, QualcodeError
 from qualcode.domain.labels import natural_key
+from qualcode.domain.subcodes import ancestors
+from qualcode.domain.textmatch import OffsetMap, normalised
 from qualcode.services.history import RowTracker
 from qualcode.services.uow import UnitOfWork
 
@@ -446,8 +448,10 @@ def _insert_new(uow: UnitOfWork, table: Table, rows: list[dict[str, Any]]) -> No
 def merge_study(uow: UnitOfWork, other_location: Any, *, other_label: str) -> StudyMerge:
     """``qualcode merge-study OTHER``: fold another study's work into this one, idempotently.
 
-    Documents match by sha256 (same text required), codes by name (a name merged here gives its
-    survivor), participants by label, themes by name; coders stay apart by name. What is already
+    Documents match by sha256, then by their normalised text (``qualcode.domain.textmatch``:
+    line endings, a BOM, trailing spaces; offsets are carried over), codes by name (a name
+    merged here gives its survivor; sub-codes keep their parent), participants by label, themes
+    by name; coders stay apart by name. What is already
     here is left as it is; running it again adds nothing and logs nothing. One event records the
     rows it created, so ``qualcode undo`` removes them.
     """
@@ -553,18 +557,39 @@ def merge_study(uow: UnitOfWork, other_location: Any, *, other_label: str) -> St
     survivors = _survivor_names(uow)
     ids_by_name = {c.name: c.id for c in codes_here.values()}
     code_map = {oid: ids_by_name[survivors[ids_by_name[r["name"]]]] for oid, r in other_code.items()}
+    # Sub-codes created here go under their parent's match (codes already here keep their place).
+    new_codes = set(created["code"])
+    parents_here = dict(s.execute(select(Code.id, Code.parent_id).where(Code.parent_id.is_not(None))).all())
+    for row in other["code"]:
+        here_id = ids_by_name[row["name"]]
+        parent = row.get("parent_id")
+        if here_id in new_codes and parent is not None and row["status"] != CodeStatus.MERGED:
+            parent_here = code_map[parent]
+            if parent_here != here_id and here_id not in ancestors(parents_here, parent_here):
+                parents_here[here_id] = parent_here
+                codes_here[row["name"]].parent_id = parent_here
 
-    # Documents by sha256 (the same text), else added (a title taken here gets a suffix).
+    # Documents by sha256, then by their normalised text (the same interview saved with other
+    # line endings, a BOM or trailing spaces), else added (a title taken here gets a suffix).
     docs_here = s.execute(select(Document.id, Document.sha256, Document.text, Document.title)).all()
     by_sha: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    by_text: dict[str, tuple[int, str]] = {}
     for did, sha, text_, _title in docs_here:
         by_sha[sha].append((did, text_))
+        by_text.setdefault(normalised(text_), (did, text_))
     titles = {t for *_, t in docs_here}
     doc_map: dict[int, int] = {}
+    offsets: dict[int, OffsetMap] = {}  # other document id -> its offsets carried here
     renamed: list[tuple[str, str]] = []
     matched = 0
     for row in other["document"]:
         same = [did for did, text_ in by_sha.get(row["sha256"], []) if text_ == row["text"]]
+        if not same:
+            twin = by_text.get(normalised(row["text"]))
+            if twin is not None:
+                same = [twin[0]]
+                if twin[1] != row["text"]:
+                    offsets[row["id"]] = OffsetMap(row["text"], twin[1])
         if same:
             doc_map[row["id"]] = same[0]
             matched += 1
@@ -591,6 +616,7 @@ def merge_study(uow: UnitOfWork, other_location: Any, *, other_label: str) -> St
         s.flush()
         titles.add(title)
         by_sha[row["sha256"]].append((doc.id, row["text"]))
+        by_text.setdefault(normalised(row["text"]), (doc.id, row["text"]))
         doc_map[row["id"]] = doc.id
         created["document"].append(doc.id)
     new_docs = set(created["document"])
@@ -606,11 +632,22 @@ def merge_study(uow: UnitOfWork, other_location: Any, *, other_label: str) -> St
             )
         )
     }
-    new_segs = [
-        {"document_id": doc_map[r["document_id"]], "start": r["start"], "end": r["end"], "text": r["text"]}
-        for r in other["segment"]
-        if (doc_map[r["document_id"]], r["start"], r["end"]) not in segs_here
-    ]
+    here_text = {did: text_ for did, _sha, text_, _title in docs_here if did in {doc_map[o] for o in offsets}}
+
+    def span_here(r: dict[str, Any]) -> tuple[int, int, int]:
+        moved = offsets.get(r["document_id"])
+        if moved is None:
+            return doc_map[r["document_id"]], r["start"], r["end"]
+        return doc_map[r["document_id"]], moved.start(r["start"]), moved.end(r["end"])
+
+    spans = {r["id"]: span_here(r) for r in other["segment"]}
+    new_segs = []
+    for r in other["segment"]:
+        key = spans[r["id"]]
+        if key in segs_here:
+            continue
+        text_ = r["text"] if r["document_id"] not in offsets else here_text[key[0]][key[1] : key[2]]
+        new_segs.append({"document_id": key[0], "start": key[1], "end": key[2], "text": text_})
     _insert_new(uow, seg_t, new_segs)
     before = set(segs_here.values())
     segs_here = {
@@ -622,9 +659,7 @@ def merge_study(uow: UnitOfWork, other_location: Any, *, other_label: str) -> St
         )
     }
     added_segs = [sid for key, sid in segs_here.items() if sid not in before and key[0] not in new_docs]
-    seg_map = {
-        r["id"]: segs_here[(doc_map[r["document_id"]], r["start"], r["end"])] for r in other["segment"]
-    }
+    seg_map = {r["id"]: segs_here[spans[r["id"]]] for r in other["segment"]}
 
     # Codings by (segment, code, coder).
     def coding_keys() -> dict[tuple[int, int, int], int]:

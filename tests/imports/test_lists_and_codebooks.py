@@ -171,17 +171,24 @@ def test_qdc_in_the_namespace_variants_tools_write(empty_study: str, tmp_path: P
         result = run_cli("import-codebook", str(path), db=empty_study)
         assert result.exit_code == 0, (ns, result.stderr)
     codes = {c["name"]: c for c in run_cli("codes", "list", "--json", db=empty_study).json()}
-    assert set(codes) == {"Economic reasons", "Relocation from Russia", "Digitalisation"}
-    assert codes["Economic reasons"]["theme"] == "Reasons for movement"
+    # A codable code holding codes is a code with sub-codes (as NVivo means it), not a theme.
+    assert set(codes) == {
+        "Reasons for movement",
+        "Economic reasons",
+        "Relocation from Russia",
+        "Digitalisation",
+    }
+    assert codes["Economic reasons"]["parent"] == "Reasons for movement"
+    assert codes["Relocation from Russia"]["parent"] == "Reasons for movement"
     assert codes["Economic reasons"]["description"] == "Work, wages & jobs"
-    assert codes["Digitalisation"]["theme"] is None
+    assert codes["Digitalisation"]["theme"] is None and codes["Digitalisation"]["parent"] is None
 
 
 def test_qdc_code_without_a_name(empty_study: str, tmp_path: Path) -> None:
     path = tmp_path / "bad.qdc"
     path.write_text(QDC.format(ns="").replace('name="Digitalisation"', 'name=" "'), encoding="utf-8")
     result = run_cli("import-codebook", str(path), db=empty_study)
-    assert result.exit_code == 2 and "bad.qdc, line 11: a Code has no name" in result.stderr
+    assert result.exit_code == 2 and "bad.qdc, line 11: <Code> has no name" in result.stderr
 
 
 def test_codebook_then_import_moves_existing_codes_and_is_undoable(empty_study: str, tmp_path: Path) -> None:
