@@ -100,7 +100,8 @@ def segments_cmd(
     blind: bool,
     as_json: bool,
 ) -> None:
-    """Coded excerpts, one row per coding.
+    """Coded excerpts, one row per coding; a transcript's excerpts with their time in the
+    recording (the first and last cue they cover).
 
     \b
     Examples:
@@ -126,14 +127,27 @@ def segments_cmd(
                     "coder": r.coder,
                     "created_at": r.created_at,
                     "coding_id": r.coding_id,
+                    "from": r.time_from,
+                    "to": r.time_to,
                 }
                 for r in rows
             ]
         )
         return
+    timed = any(r.time_from for r in rows)
     emit_table(
-        ["segment", "participant", "code", "coder", "text"],
-        [[r.segment_id, r.participant or r.document, r.code, r.coder, r.text] for r in rows],
+        ["segment", "participant", "code", "coder", *(["time"] if timed else []), "text"],
+        [
+            [
+                r.segment_id,
+                r.participant or r.document,
+                r.code,
+                r.coder,
+                *([f"{r.time_from}–{r.time_to}" if r.time_from else ""] if timed else []),
+                r.text,
+            ]
+            for r in rows
+        ],
     )
 
 

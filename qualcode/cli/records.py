@@ -106,6 +106,32 @@ def documents_list(app: AppContext, as_json: bool) -> None:
     )
 
 
+@documents.command("assign")
+@click.argument("document", metavar="DOC")
+@click.argument("participant", metavar="PARTICIPANT", required=False)
+@click.option("--none", "clear", is_flag=True, help="The document belongs to no participant.")
+@pass_app
+def documents_assign(app: AppContext, document: str, participant: str | None, clear: bool) -> None:
+    """Say whose document DOC is (its title or id); matrix, cite and segments follow.
+
+    Undo with `qualcode undo`.
+
+    \b
+    Examples:
+      qualcode documents assign "Expert K" "Expert K"
+      qualcode documents assign 12 "Expert (B)"
+      qualcode documents assign "Policy brief" --none
+    """
+    from qualcode.services.documents import assign_document
+
+    if clear == (participant is not None):
+        raise QualcodeError("give a PARTICIPANT, or --none")
+    result = app.write(assign_document, document, participant)
+    before = f" (was {result.before!r})" if result.before else ""
+    who = repr(result.participant) if result.participant else "no participant"
+    click.echo(f"document {result.document!r} now belongs to {who}{before}")
+
+
 def expand_paths(patterns: tuple[str, ...], suffixes: tuple[str, ...]) -> list[Path]:
     """Files named, globbed or found in folders (folders: files with a known suffix)."""
     found: list[Path] = []
@@ -212,6 +238,8 @@ def import_cmd(
     A REFI-QDA .qdpx project goes into an empty study whole; into a study with data it is
     merged as merge-study merges (documents by text, codes by name, coders apart), so
     importing it again adds nothing.
+    A file named after a participant already in the study ("Expert K.docx") is that
+    participant's, unless --participant says otherwise; `documents assign` changes it later.
     Every file is read before any is stored, so a bad file stops the run with nothing imported;
     a file whose content is already in the study is refused unless --again.
 
@@ -228,7 +256,12 @@ def import_cmd(
     from qualcode.io.pseudonyms import PseudonymKey
     from qualcode.io.readers import DOCUMENT_SUFFIXES, read_document
     from qualcode.io.transcripts import read_speaker_map
-    from qualcode.services.documents import DocumentToStore, check_storable, import_document
+    from qualcode.services.documents import (
+        DocumentToStore,
+        check_storable,
+        import_document,
+        participant_named_like,
+    )
 
     if max_document_mb is not None:  # for this command only
         from qualcode.io.limits import document_limit
@@ -282,7 +315,19 @@ def import_cmd(
             bar.update(1)
     # Every refusal (same content, a title in use, an unknown participant) comes before any
     # file is stored, not halfway through a folder.
-    items = [DocumentToStore(doc, _owner(doc, participant), title) for doc in docs]
+    owners = [_owner(doc, participant) for doc in docs]
+    with app.uow(write=False) as uow:
+        # A file named after a participant ("Expert K.docx") is that participant's.
+        named = (
+            participant_named_like(uow, [title or doc.title for doc in docs]) if participant is None else {}
+        )
+    linked = set()
+    for i, doc in enumerate(docs):
+        label = named.get(title or doc.title)
+        if owners[i] is None and label is not None:
+            owners[i] = label
+            linked.add(i)
+    items = [DocumentToStore(doc, owner, title) for doc, owner in zip(docs, owners, strict=True)]
     with app.uow(write=False) as uow:
         check_storable(uow, items, allow_duplicate=again)
     done = 0
@@ -296,6 +341,8 @@ def import_cmd(
             line = f"{path}: {result.title!r}, {result.characters} characters"
             if result.participant:
                 line += f", {result.participant}"
+                if done - 1 in linked:
+                    line += " (the file is named after the participant)"
             if result.codings:
                 line += f", {result.segments} segments, {result.codings} codings"
             if result.new_codes:

@@ -534,3 +534,14 @@ def assign_document(uow: UnitOfWork, document: str, participant: str | None) -> 
     )
     uow.commit()
     return DocumentAssigned(event.id, doc.title, label, before)
+
+
+def participant_named_like(uow: UnitOfWork, titles: Sequence[str]) -> dict[str, str]:
+    """``{title: participant label}`` for titles that are a participant's label (case and white
+    space aside): "Expert K.docx" belongs to "Expert K"."""
+
+    def key(text: str) -> str:
+        return " ".join(text.split()).casefold()
+
+    labels = {key(label): label for label in uow.session.scalars(select(Participant.label))}
+    return {title: labels[key(title)] for title in titles if key(title) in labels}

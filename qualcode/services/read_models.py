@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +32,7 @@ from sqlalchemy import func, select
 
 from qualcode.db.models import Code, Coder, CodeStatus, Coding, Document, Participant, Segment, Theme
 from qualcode.domain.collation import SortKey, collation_key, default_language
+from qualcode.domain.cues import cue_times
 from qualcode.domain.errors import QualcodeError
 from qualcode.domain.reports import Matrix, MatrixRow, ParticipantRow
 from qualcode.services.documents import DocumentInfo, codings_per_document
@@ -635,6 +636,10 @@ class SegmentRow:
     coder: str
     created_at: datetime
     coding_id: int
+    # A transcript excerpt's place in the recording: its cues' first start and last end
+    # (``qualcode.domain.cues.cue_times``); None for notes.
+    time_from: str | None = None
+    time_to: str | None = None
 
 
 def excerpts(
@@ -694,7 +699,29 @@ def excerpts(
     last = len(rank)
     found = list(s.execute(q).all())
     found.sort(key=lambda r: (rank.get(r[10], last), key(r[1]), r[3], r[4], key(r[6]), r[9]))
-    return [SegmentRow(*row[:10]) for row in found]
+    return _with_cue_times(uow, [SegmentRow(*row[:10]) for row in found])
+
+
+def _with_cue_times(uow: UnitOfWork, rows: list[SegmentRow]) -> list[SegmentRow]:
+    """The rows, each transcript excerpt with the times of the cues it covers."""
+    titles = {r.document for r in rows}
+    if not titles:
+        return rows
+    cues_of: dict[str, list[Any]] = {}
+    for title, fmt, meta in uow.session.execute(
+        select(Document.title, Document.source_format, Document.meta).where(
+            Document.source_format.in_(("vtt", "srt"))
+        )
+    ):
+        if title in titles and isinstance(meta, dict) and meta.get("cues"):
+            cues_of[title] = meta["cues"]
+    if not cues_of:
+        return rows
+    timed: list[SegmentRow] = []
+    for r in rows:
+        times = cue_times(cues_of[r.document], r.start, r.end) if r.document in cues_of else None
+        timed.append(replace(r, time_from=times[0], time_to=times[1]) if times else r)
+    return timed
 
 
 def first_excerpts(

@@ -173,15 +173,32 @@ def test_zoom_transcript_turns_with_a_speaker_map(empty_study: str, tmp_path: Pa
     assert _segments(empty_study)[0]["participant"] == "Expert P"
 
 
-def test_an_unmapped_speaker_is_refused_with_its_line(empty_study: str, tmp_path: Path) -> None:
+def test_an_unmapped_name_prefix_stays_words_with_a_warning(empty_study: str, tmp_path: Path) -> None:
+    """With a speaker map only mapped names start turns: an unknown "Name:" is part of the words."""
     vtt = tmp_path / "zoom.vtt"
     vtt.write_text(ZOOM_VTT, encoding="utf-8")
     speakers = tmp_path / "speakers.csv"
     speakers.write_text("speaker,participant\nAigerim Bekova,Interviewer\n", encoding="utf-8")
+    result = run_cli("import", str(vtt), "--speakers", str(speakers), db=empty_study)
+    assert result.exit_code == 0, result.stderr
+    assert "line 8: 'Иван Петров' is not in the speaker map; kept as words" in result.stderr
+    text = _document_text(empty_study, "zoom")
+    # One turn: the interviewer's, with the unmapped name kept in the words.
+    assert text == (
+        "Interviewer: Расскажите, пожалуйста, о квотах. Иван Петров: Квоты распределяются по видам "
+        "деятельности, Иван Петров: а разрешения выдаются по квалификации. Спасибо & ещё вопрос."
+    )
+
+
+def test_an_unmapped_voice_tag_is_refused_with_its_line(empty_study: str, tmp_path: Path) -> None:
+    vtt = tmp_path / "teams.vtt"
+    vtt.write_text(TEAMS_VTT, encoding="utf-8")
+    speakers = tmp_path / "speakers.csv"
+    speakers.write_text("speaker,participant\nDana Ospanova,Interviewer\n", encoding="utf-8")
     before = table_counts(empty_study)
     result = run_cli("import", str(vtt), "--speakers", str(speakers), db=empty_study)
     assert result.exit_code == 2
-    assert "zoom.vtt, line 8: speaker 'Иван Петров' is not in the speaker map" in result.stderr
+    assert "teams.vtt, line 9: speaker 'Expert N' is not in the speaker map" in result.stderr
     assert table_counts(empty_study) == before
 
 
