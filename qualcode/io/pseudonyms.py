@@ -153,6 +153,9 @@ def pseudonymise(doc: ImportedDocument, key: PseudonymKey) -> ImportedDocument:
     for turn in meta.get("turns", []) if isinstance(meta, dict) else []:
         if isinstance(turn, dict) and "start" in turn and "end" in turn:
             turn["start"], turn["end"] = offsets.start(turn["start"]), offsets.end(turn["end"])
+    for cue in meta.get("cues", []) if isinstance(meta, dict) else []:
+        if isinstance(cue, list) and len(cue) == 4:  # [start, end, from, to] of a transcript cue
+            cue[0], cue[1] = offsets.start(cue[0]), offsets.end(cue[1])
     return replace(
         doc,
         title=key.scrub(doc.title),

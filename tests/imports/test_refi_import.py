@@ -208,3 +208,19 @@ def test_merge_study_matches_the_same_interview_saved_with_crlf(empty_study: str
     assert (rows[0]["start"], rows[0]["end"]) == (start, start + len("Потом переехали."))
     check = run_cli("db", "check", db=db)
     assert check.exit_code == 0, check.stdout
+
+
+def test_pseudonyms_apply_to_a_qdpx(empty_study: str, tmp_path: Path) -> None:
+    """The key replaces names in the project's sources; selections follow the shorter text."""
+    text_b = "Марат Сапаров помог с визой. Документы заняли месяцы."
+    path = _project(tmp_path / "qc.qdpx", "b.txt", inside={"sources/b.txt": text_b})
+    key = tmp_path / "key.csv"
+    key.write_text("real;pseudonym\nМарат Сапаров;Cousin M\n", encoding="utf-8")
+    result = run_cli("import", str(path), "--pseudonyms", str(key), db=empty_study)
+    assert result.exit_code == 0, result.stderr
+    coded = {d: t for d, _c, _u, t in _codings(empty_study)}
+    assert text_b[0:30] == "Марат Сапаров помог с визой. Д"
+    assert coded["Interview B"] == "Cousin M помог с визой. Д"  # the same words, 5 characters fewer
+    assert "Марат" not in str(_codings(empty_study))
+    audit = run_cli("audit", "--names", str(key), db=empty_study)
+    assert audit.exit_code == 0, audit.stdout
