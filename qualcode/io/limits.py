@@ -23,6 +23,7 @@ The limits in force are a context variable: ``using(Limits(...))`` sets them for
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
@@ -202,7 +203,7 @@ class SafeZip:
                     if total > ratio_cap:
                         raise self._refuse(info, "inflates more than a document's part can (a zip bomb?)")
                     yield chunk
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib.error) as exc:
             raise QualcodeError(
                 f"{info.filename} is damaged ({exc}); is the file truncated?", source=self.source
             ) from exc

@@ -224,3 +224,39 @@ def test_pseudonyms_apply_to_a_qdpx(empty_study: str, tmp_path: Path) -> None:
     assert "Марат" not in str(_codings(empty_study))
     audit = run_cli("audit", "--names", str(key), db=empty_study)
     assert audit.exit_code == 0, audit.stdout
+
+
+def _corrupt_member(path: Path, member: str) -> None:
+    """Flip bytes in the middle of one deflated member, as a broken download leaves it."""
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(member)
+        offset = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+        size = info.compress_size
+    data = bytearray(path.read_bytes())
+    for i in range(offset + size // 3, offset + size // 3 + 8):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_a_corrupt_member_is_refused_naming_the_file(empty_study: str, tmp_path: Path) -> None:
+    import docx
+
+    word = tmp_path / "notes.docx"
+    document = docx.Document()
+    for i in range(200):
+        document.add_paragraph(f"Абзац {i}: эксперт говорил о квотах и визах, о работодателях и регионах.")
+    document.save(str(word))
+    _corrupt_member(word, "word/document.xml")
+    project = _project(tmp_path / "qc.qdpx", "b.txt", inside={"sources/b.txt": TEXT_B * 200})
+    with zipfile.ZipFile(project) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    with zipfile.ZipFile(project, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    _corrupt_member(project, "sources/b.txt")
+    before = table_counts(empty_study)
+    for path in (word, project):
+        result = run_cli("import", str(path), db=empty_study)
+        assert result.exit_code == 2, (path, result.stderr)
+        assert str(path) in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert table_counts(empty_study) == before
