@@ -708,10 +708,8 @@ def _with_cue_times(uow: UnitOfWork, rows: list[SegmentRow]) -> list[SegmentRow]
     if not titles:
         return rows
     cues_of: dict[str, list[Any]] = {}
-    for title, fmt, meta in uow.session.execute(
-        select(Document.title, Document.source_format, Document.meta).where(
-            Document.source_format.in_(("vtt", "srt"))
-        )
+    for title, meta in uow.session.execute(
+        select(Document.title, Document.meta).where(Document.source_format.in_(("vtt", "srt")))
     ):
         if title in titles and isinstance(meta, dict) and meta.get("cues"):
             cues_of[title] = meta["cues"]
