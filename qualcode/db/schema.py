@@ -155,10 +155,35 @@ def backup_sqlite(path: Path, *, label: str) -> Path:
 
 
 def upgrade_study(opened_engine: Engine) -> None:
+    """Run the migrations to head in one transaction.
+
+    SQLite: a migration that rebuilds a table (Alembic's batch mode: copy, drop, rename) must
+    run with foreign keys off, or dropping a table other tables point at fails; the switch only
+    works outside a transaction, so it is set on the raw connection, and the links are checked
+    (``PRAGMA foreign_key_check``) before the upgrade commits — SQLite's documented procedure for
+    schema changes.
+    """
     from alembic import command
 
-    with opened_engine.begin() as conn:
-        command.upgrade(_alembic_config(conn), "head")
+    if opened_engine.dialect.name != "sqlite":
+        with opened_engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), "head")
+        return
+    with opened_engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                command.upgrade(_alembic_config(conn), "head")
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise QualcodeError(
+                        f"upgrading the study would break {len(broken)} link(s) between rows "
+                        f"(first in table {broken[0][0]}); nothing was changed"
+                    )
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
 
 
 def open_study(location: StudyLocation) -> OpenedStudy:

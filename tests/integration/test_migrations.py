@@ -140,6 +140,43 @@ def test_an_older_sqlite_study_is_backed_up_then_upgraded(tmp_path: Path, revisi
         opened.engine.dispose()
 
 
+@pytest.mark.parametrize("revision", OLDER)
+def test_an_older_sqlite_study_with_codings_is_upgraded(tmp_path: Path, revision: str) -> None:
+    """A table rebuilt by a migration (0003 rebuilds code) is one other rows point at: the
+    upgrade must not trip over the foreign keys, and every row stays."""
+    db = tmp_path / "old.qualcode"
+    _migrate_empty(str(db), revision)
+    engine = make_engine(locate(str(db)))
+    try:
+        with engine.begin() as conn:
+            for sql in (
+                "INSERT INTO coder (id, name, created_at) VALUES (1, 'aigerim', CURRENT_TIMESTAMP)",
+                "INSERT INTO code (id, name, description, colour, status, exclusion_reason, position,"
+                " created_at) VALUES (1, 'Квоты', '', '', 'active', '', 0, CURRENT_TIMESTAMP)",
+                "INSERT INTO document (id, title, text, sha256, source_name, source_format, meta,"
+                " imported_at) VALUES (1, 'Expert A', 'Квоты растут.', 'x', 'a.txt', 'txt', '{}',"
+                " CURRENT_TIMESTAMP)",
+                "INSERT INTO segment (id, document_id, start, \"end\", text) VALUES (1, 1, 0, 5, 'Квоты')",
+                "INSERT INTO coding (id, segment_id, code_id, coder_id, created_at)"
+                " VALUES (1, 1, 1, 1, CURRENT_TIMESTAMP)",
+                "INSERT INTO memo (text, code_id, provenance, created_at)"
+                " VALUES ('why', 1, '', CURRENT_TIMESTAMP)",
+            ):
+                conn.execute(text(sql))
+    finally:
+        engine.dispose()
+    result = run_cli("segments", "--json", db=str(db))
+    assert result.exit_code == 0, result.stderr
+    assert [(r["text"], r["code"], r["coder"]) for r in result.json()] == [("Квоты", "Квоты", "aigerim")]
+    assert run_cli("db", "check", db=str(db)).exit_code == 0
+    assert run_cli("memos", "list", "--json", db=str(db)).json()[0]["text"] == "why"
+    opened = open_study(locate(str(db)))
+    try:
+        assert schema_differences(opened.engine) == []
+    finally:
+        opened.engine.dispose()
+
+
 @pytest.mark.postgresql
 @pytest.mark.parametrize("study_url", ["postgresql"], indirect=True)
 @pytest.mark.parametrize("revision", OLDER)
