@@ -143,19 +143,23 @@ def assign_codes(uow: UnitOfWork, theme: str, code_names: list[str]) -> ThemeInf
     merged = [c.name for c in codes if c.status == CodeStatus.MERGED]
     if merged:
         raise QualcodeError(f"merged codes cannot be placed in a theme: {', '.join(merged)}")
-    # A sub-code sits in its parent's theme: its sub-codes come along, and a sub-code placed in
-    # another theme than its parent's leaves its parent.
+    # A sub-code sits in its parent's theme: its sub-codes come along. Placing a sub-code in
+    # another theme would cut it from its parent: refused, pointing at `codes move`.
     parents = _parent_links(uow)
     moving = [c.id for c in codes]
+    for code in codes:
+        if code.parent_id is not None and code.parent_id not in moving:
+            parent = s.get(Code, code.parent_id)
+            if parent is not None and parent.theme_id != target.id:
+                raise ConflictError(
+                    f"code {code.name!r} is a sub-code of {parent.name!r}; to take it out of its parent "
+                    f"and into this theme: qualcode codes move {code.name!r} --theme {target.name!r}"
+                )
     descendants = [d for d in parents if set(ancestors(parents, d)) & set(moving) and d not in moving]
     tracker = RowTracker(s)
     tracker.watch(Code, [*moving, *descendants])
     position = s.scalar(select(func.max(Code.position)).where(Code.theme_id == target.id)) or 0
     for code in codes:
-        if code.parent_id is not None and code.parent_id not in moving:
-            parent_theme = s.scalar(select(Code.theme_id).where(Code.id == code.parent_id))
-            if parent_theme != target.id:
-                code.parent_id = None
         if code.theme_id == target.id:
             continue
         position += 1

@@ -77,6 +77,11 @@ def test_moving_a_parent_to_another_theme_brings_its_sub_codes(empty_study: str)
     assert run_cli("themes", "add", "Work", db=db).exit_code == 0
     assert run_cli("themes", "assign", "Work", PARENT, db=db).exit_code == 0
     assert _tree(db)[CHILD] == (PARENT, "Work", "active")
+    before = snapshot(db)
+    refused = run_cli("themes", "assign", "Mobility", CHILD, db=db)
+    assert refused.exit_code == 2
+    assert f"is a sub-code of {PARENT!r}" in refused.stderr and "codes move" in refused.stderr
+    assert diff(before, snapshot(db)) == set()
     assert run_cli("codes", "move", CHILD, "--theme", "Mobility", db=db).exit_code == 0
     assert _tree(db)[CHILD] == (None, "Mobility", "active")
 
