@@ -151,6 +151,9 @@ def _segment_json(r: Any) -> dict[str, Any]:
         "coder": r.coder,
         "created_at": r.created_at,
         "coding_id": r.coding_id,
+        # A transcript excerpt's time in the recording, as `segments --json` gives it.
+        "from": getattr(r, "time_from", None),
+        "to": getattr(r, "time_to", None),
     }
 
 
