@@ -33,11 +33,10 @@ def html_paragraphs(data: bytes, *, source: str) -> tuple[str | None, list[str]]
             root = lxml.html.document_fromstring(data)  # a BOM or a declared charset: lxml honours it
         else:
             # No charset declared (scripts, "save as", survey tools): UTF-8 when the bytes are
-            # UTF-8, else a confidently detected legacy Cyrillic code page, else exit 2 — as .txt.
-            from qualcode.io.readers import sniff_encoding
+            # UTF-8, else the one legacy code page that reads it plausibly, else exit 2 — as .txt.
             from qualcode.io.text import decode_text
 
-            text, _ = decode_text(data, source=source, encoding=sniff_encoding(data, source=source))
+            text, _ = decode_text(data, source=source)
             root = lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError) as exc:
         raise QualcodeError(f"cannot read the HTML ({exc})", source=source) from exc
