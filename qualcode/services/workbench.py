@@ -411,6 +411,7 @@ class MatrixRow:
     theme: str | None
     counts: tuple[int, ...]  # one per shown column
     total: int  # over every participant, shown or not
+    depth: int = 0  # a sub-theme's or sub-code's nesting, from the read model
 
 
 @dataclass(frozen=True)
@@ -436,7 +437,7 @@ def code_matrix(
         uow, themes=True, first_column=first_column, max_columns=max_columns, viewer=viewer, blind=blind
     )
     kinds = {"subtotal": "theme", "code": "code", "total": "total"}
-    rows = tuple(MatrixRow(kinds[r.kind], r.label, r.theme, r.counts, r.total) for r in table.rows)
+    rows = tuple(MatrixRow(kinds[r.kind], r.label, r.theme, r.counts, r.total, r.depth) for r in table.rows)
     return Matrix(table.columns, table.all_columns or len(table.columns), rows)
 
 

@@ -211,7 +211,7 @@ async def workbench_view(db: str, *, coder: str = "pilot", blind: bool = False) 
         codes_in_matrix = []
         for i in range(matrix.row_count):  # type: ignore[attr-defined]
             row = matrix.get_row_at(i)  # type: ignore[attr-defined]
-            name, total = str(row[0]), int(str(row[-1]))
+            name, total = str(row[0]).strip(), int(str(row[-1]))  # sub-codes are indented
             if str(row[0].style) == "bold":
                 subtotals[name] = total
             else:
