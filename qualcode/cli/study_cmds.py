@@ -179,6 +179,11 @@ def db_check(app: AppContext, as_json: bool) -> None:
             click.echo(f"ok: {line}")
         for line in report.problems:
             click.echo(f"PROBLEM: {line}")
+    if any(p.startswith(("integrity", "table ", "SQLite")) for p in report.problems):
+        from qualcode.db.damage import mark_damaged
+        from qualcode.db.engine import locate
+
+        mark_damaged(locate(app.db or "").path, "db check found damage")  # writes wait for repair
     if report.problems:
         click.echo(
             f"{len(report.problems)} problem(s). Keep a copy: qualcode db backup COPY; "
