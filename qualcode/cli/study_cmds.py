@@ -299,7 +299,7 @@ def undo(app: AppContext, event: int | None, theirs: str | None) -> None:
     from qualcode.services.admin import undo_event
 
     with app.uow() as uow:
-        result = undo_event(uow, event, theirs=theirs)
+        result = undo_event(uow, event, theirs=theirs, blind=app.blind)
     click.echo(f"undid event {result.id} ({result.action}: {result.summary})")
 
 

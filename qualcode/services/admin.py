@@ -340,14 +340,16 @@ def list_events(uow: UnitOfWork, *, limit: int = 50, action: str | None = None) 
     ]
 
 
-def undo_event(uow: UnitOfWork, event_id: int | None, *, theirs: str | None = None) -> EventInfo:
+def undo_event(
+    uow: UnitOfWork, event_id: int | None, *, theirs: str | None = None, blind: bool = False
+) -> EventInfo:
     """Undo one event exactly; refused if a later change touched the same values.
 
     Without ``event_id``: the newest change of this unit's coder (not of anyone). Another
     coder's event is undone only when ``theirs`` names that coder (ConflictError otherwise).
     """
     s = uow.session
-    event = undoable_event(s, event_id, coder_id=uow.coder_id(), theirs=theirs)
+    event = undoable_event(s, event_id, coder_id=uow.coder_id(), theirs=theirs, blind=blind)
     changes = revert(s, event)
     undo = uow.log(
         "undo",

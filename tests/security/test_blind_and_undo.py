@@ -80,6 +80,8 @@ def test_undo_of_another_coders_event_needs_their_name(empty_study: str, tmp_pat
     _two_coders(empty_study, tmp_path)
     log = run_cli("log", "--json", db=empty_study).json()
     theirs = next(e["id"] for e in log if e["coder"] == "aigerim")
+    blind = run_cli("--blind", "undo", str(theirs), "--theirs", "aigerim", db=empty_study, coder="dana")
+    assert blind.exit_code == 2 and "aigerim" not in blind.stderr and "no event" in blind.stderr
     refused = run_cli("undo", str(theirs), db=empty_study, coder="dana")
     assert refused.exit_code == 2 and "aigerim" in refused.stderr and "--theirs" in refused.stderr
     assert len(run_cli("segments", "--json", db=empty_study).json()) == 2
