@@ -117,7 +117,7 @@ def demo(app: AppContext, fresh: bool, no_open: bool) -> None:
         return
     from qualcode.cli.tui_cmds import open_workbench
 
-    open_workbench(str(path), app.coder, blind=app.blind)
+    open_workbench(str(path), app.writing_coder(), blind=app.blind)
 
 
 @click.group()

@@ -24,6 +24,7 @@ from sqlalchemy import event, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from qualcode.db.models import Coder, Coding, Event, Memo, Segment
+from qualcode.domain.coders import coder_key
 
 
 def restrict_to_coder(session: Session, coder_name: str) -> None:
@@ -31,7 +32,10 @@ def restrict_to_coder(session: Session, coder_name: str) -> None:
 
     A coder with no row yet (who has coded nothing) sees no codings, segments or events.
     """
-    coder_id = session.scalar(select(Coder.id).where(Coder.name == coder_name))
+    # names match as coders do everywhere: case and Unicode form aside (qualcode.domain.coders)
+    coder_id = session.scalar(
+        select(Coder.id).where(Coder.key == coder_key(coder_name)).order_by(Coder.id).limit(1)
+    )
     me = -1 if coder_id is None else coder_id
     own_codings = select(Coding.id).where(Coding.coder_id == me)
     own_segments = select(Coding.segment_id).where(Coding.coder_id == me)

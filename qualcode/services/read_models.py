@@ -30,7 +30,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from qualcode.db.models import Code, Coder, CodeStatus, Coding, Document, Participant, Segment, Theme
+from qualcode.db.models import Code, Coder, CodeStatus, Coding, Document, Participant, Segment, Study, Theme
+from qualcode.domain.coders import coder_key
 from qualcode.domain.collation import SortKey, collation_key, default_language
 from qualcode.domain.errors import QualcodeError
 from qualcode.domain.reports import Matrix, MatrixRow, ParticipantRow
@@ -64,13 +65,17 @@ def _only(q: Any, only: str | None) -> Any:
     """Keep only ``only``'s codings in a query over Coding (no-op for None)."""
     if only is None:
         return q
-    return q.where(Coding.coder_id.in_(select(Coder.id).where(Coder.name == only)))
+    return q.where(Coding.coder_id.in_(select(Coder.id).where(Coder.key == coder_key(only))))
 
 
 def study_language(uow: UnitOfWork) -> str:
-    """The ICU locale the study's text is sorted in: the study's setting when it has one, else
-    Kazakh ("kk") when any code, theme, participant or document title is Cyrillic, else root."""
+    """The ICU locale the study's text is sorted in: the study's setting (``qualcode language``)
+    when it has one, else Kazakh ("kk") when any code, theme, participant or document title is
+    Cyrillic, else root."""
     s = uow.session
+    chosen = s.scalar(select(Study.language).limit(1))
+    if chosen:
+        return str(chosen)
 
     def names() -> Iterator[str | None]:
         for column in (Participant.label, Theme.name, Document.title, Code.name):
@@ -688,7 +693,7 @@ def excerpts(
     if document is not None:
         q = q.where(Document.id == document_by_ref(s, document).id)
     for name in {coder, only} - {None}:
-        q = q.where(Coder.name == name)
+        q = q.where(Coder.key == coder_key(name))  # type: ignore[arg-type]
     key = text_key(uow)
     rank = {pid: i for i, (pid, _) in enumerate(participant_order(uow, key))}
     last = len(rank)

@@ -25,6 +25,7 @@ from qualcode.db.models import (
     Segment,
 )
 from qualcode.db.search import SEARCH_TABLE
+from qualcode.domain.coders import coder_key
 from qualcode.domain.errors import NotFoundError, QualcodeError
 from qualcode.domain.labels import natural_key, split_label
 from qualcode.services import read_models
@@ -192,7 +193,7 @@ def document_text(uow: UnitOfWork, document: int | str, *, only_coder: str | Non
             .join(Code, Code.id == Coding.code_id)
             .join(Coder, Coder.id == Coding.coder_id)
             .where(Segment.document_id == document_id)
-            .where(Coder.name == only_coder if only_coder is not None else true())
+            .where(Coder.key == coder_key(only_coder) if only_coder is not None else true())
         )
     ]
     marks.sort(key=lambda m: (m.start, m.end, natural_key(m.code), m.coding_id))
