@@ -204,7 +204,8 @@ def emit_table(headers: list[str], rows: list[list[Any]]) -> None:
     "--coder",
     envvar="QUALCODE_CODER",
     metavar="NAME",
-    help="Who is making the changes (recorded on every coding and event). Env: QUALCODE_CODER.",
+    help="Who is making the changes (recorded on every coding and event). Env: QUALCODE_CODER. "
+    "Without it a terminal asks once; a script is refused.",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected faults.")
 @click.option(
