@@ -236,7 +236,7 @@ def import_cmd(
         done = import_batch(
             app.study(),
             paths,
-            coder=app.coder,
+            coder=app.writing_coder(),
             participant=participant,
             encoding=encoding,
             pseudonyms=key_file,

@@ -84,6 +84,11 @@ def test_a_write_without_a_coder_name_is_refused_outside_a_terminal(
     assert refused.exit_code == 2
     assert "--coder" in refused.stderr and "QUALCODE_CODER" in refused.stderr
     assert table_counts(study) == before
+    imported = tmp_path / "Expert B.txt"
+    imported.write_text("Other notes.", encoding="utf-8")
+    refused = run_cli("import", str(imported), db=study, coder="")
+    assert refused.exit_code == 2 and "--coder" in refused.stderr
+    assert table_counts(study) == before
     # reading needs no name
     assert run_cli("codes", "list", db=study, coder="").exit_code == 0
     # a name saved once (what the terminal prompt keeps) is used from then on
