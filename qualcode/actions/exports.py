@@ -258,3 +258,28 @@ def export_report(
     write_matrix(table, MATRIX_FORMATS[suffix], path, raw=options.raw)
     codes_n = sum(1 for r in table.rows if r.kind == "code")
     return Exported(kind, path, f"wrote {path}: {codes_n} codes × {len(table.columns)} {table.by} columns")
+
+
+TABLE_FORMATS = {".xlsx": "xlsx", ".csv": "csv", ".md": "md"}
+
+
+def export_table(
+    path: Path,
+    headers: list[str],
+    rows: list[list[Any]],
+    *,
+    title: str,
+    study: Path | None = None,
+    force: bool = False,
+    raw: bool = False,
+) -> None:
+    """Write a plain table (an analysis result) as .xlsx, .csv or .md by ``path``'s suffix,
+    after the same target check as every export (never ``study``'s own files)."""
+    from qualcode.io.output import check_target
+    from qualcode.io.table_out import write_table
+
+    fmt = TABLE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise QualcodeError("write .xlsx, .csv or .md", source=str(path))
+    check_target(path, study=study, force=force)
+    write_table(path, fmt, headers, rows, title=title, raw=raw)
