@@ -26,6 +26,15 @@ FORCE = click.option(
 RAW = click.option("--raw", is_flag=True, help="In .csv, no ' before cells that begin like a formula (=+-@).")
 
 
+def _suffix(path: Path, allowed: tuple[str, ...], what: str) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in allowed:
+        raise QualcodeError(
+            f"{what} can be written as {', '.join(allowed)}; not {suffix or '(no suffix)'}", source=str(path)
+        )
+    return suffix
+
+
 def _target(app: AppContext, out: Path, force: bool) -> None:
     """Refuse OUT when it is the open study, another study, or a file qualcode did not write."""
     from qualcode.db.engine import locate

@@ -269,11 +269,11 @@ def test_a_device_or_pipe_is_never_replaced(example_study: str, tmp_path: Path) 
 def test_the_workbench_export_refuses_the_open_study(example_study: str, tmp_path: Path) -> None:
     if "://" in example_study:
         pytest.skip("a SQLite study is a file")
+    from qualcode.actions.exports import export_report
     from qualcode.db.engine import locate
     from qualcode.db.schema import open_study
     from qualcode.domain.errors import QualcodeError
     from qualcode.services.uow import unit_of_work
-    from qualcode.tui.exports import export_file
 
     thesis = tmp_path / "thesis.md"
     shutil.copy(example_study, thesis)
@@ -282,7 +282,7 @@ def test_the_workbench_export_refuses_the_open_study(example_study: str, tmp_pat
     try:
         with unit_of_work(study, coder="aigerim", write=False) as uow:
             with pytest.raises(QualcodeError, match="open study"):
-                export_file(uow, "codebook", thesis)
+                export_report(uow, "codebook", thesis)
     finally:
         study.engine.dispose()
     assert thesis.read_bytes() == before
