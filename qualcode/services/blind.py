@@ -7,7 +7,7 @@ work filters at the session: every ORM query it runs gets loader criteria (SQLAl
 
 - codings by this coder,
 - segments that carry one of this coder's codings,
-- memos that are not about a coding, or are about one of this coder's codings,
+- memos this coder wrote, and memos without an author that are not about another coder's coding,
 - events (the log) this coder made,
 - this coder alone among the coders (an export's users),
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, or_, select
+from sqlalchemy import and_, event, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from qualcode.db.models import Coder, Coding, Event, Memo, Segment
@@ -43,7 +43,14 @@ def restrict_to_coder(session: Session, coder_name: str) -> None:
         with_loader_criteria(Coding, Coding.coder_id == me, include_aliases=True),
         with_loader_criteria(Segment, Segment.id.in_(own_segments), include_aliases=True),
         with_loader_criteria(
-            Memo, or_(Memo.coding_id.is_(None), Memo.coding_id.in_(own_codings)), include_aliases=True
+            Memo,
+            or_(
+                Memo.author_id == me,
+                and_(
+                    Memo.author_id.is_(None), or_(Memo.coding_id.is_(None), Memo.coding_id.in_(own_codings))
+                ),
+            ),
+            include_aliases=True,
         ),
         with_loader_criteria(Event, Event.coder_id == me, include_aliases=True),
         with_loader_criteria(Coder, Coder.id == me, include_aliases=True),
