@@ -35,7 +35,7 @@ from qualcode.domain.coders import coder_key
 from qualcode.domain.collation import SortKey, collation_key, default_language
 from qualcode.domain.errors import QualcodeError
 from qualcode.domain.reports import Matrix, MatrixRow, ParticipantRow
-from qualcode.services.documents import DocumentInfo, codings_per_document
+from qualcode.services.documents import DocumentInfo
 from qualcode.services.lookup import code_by_name, document_by_ref, participant_by_label
 from qualcode.services.uow import UnitOfWork
 
@@ -108,7 +108,8 @@ def participants_table(
     uow: UnitOfWork, *, viewer: str | None = None, blind: bool = False
 ) -> list[ParticipantRow]:
     """Appendix A and ``participants list``: every participant with attributes, documents and
-    codings (the viewer's codings only under ``blind``).
+    codings of active codes (excluded codes' codings are left out, as in the matrix; the
+    viewer's codings only under ``blind``).
 
     Ordering rule: ``participant_order``.
     """
@@ -125,6 +126,8 @@ def participants_table(
                 select(Document.participant_id, func.count(Coding.id))
                 .join(Segment, Segment.document_id == Document.id)
                 .join(Coding, Coding.segment_id == Segment.id)
+                .join(Code, Code.id == Coding.code_id)
+                .where(Code.status == CodeStatus.ACTIVE)  # as the matrix and the codebook count
                 .group_by(Document.participant_id),
                 only,
             )
@@ -147,7 +150,18 @@ def documents_table(uow: UnitOfWork, *, viewer: str | None = None, blind: bool =
     only = viewing_only(viewer, blind)
     key = text_key(uow)
     rank = {pid: i for i, (pid, _) in enumerate(participant_order(uow, key))}
-    codings = codings_per_document(uow, coder=only)
+    codings: dict[int, int] = dict(
+        uow.session.execute(  # type: ignore[arg-type]
+            _only(
+                select(Segment.document_id, func.count(Coding.id))
+                .join(Coding, Coding.segment_id == Segment.id)
+                .join(Code, Code.id == Coding.code_id)
+                .where(Code.status == CodeStatus.ACTIVE)  # as the matrix and the codebook count
+                .group_by(Segment.document_id),
+                only,
+            )
+        ).all()
+    )
     rows = uow.session.execute(
         select(
             Document.id,

@@ -246,6 +246,9 @@ def assert_one_set_of_numbers(db: str, out: Path) -> Shown:
     doc_people = list(dict.fromkeys(d["participant"] for d in cli["docs"] if d["participant"]))
     assert doc_people == participants
     per_person = {p["label"]: p["codings"] for p in cli["people"]}
+    # the participants table counts what the matrix counts (no codings of excluded codes)
+    total_row = matrix["totals"]["counts"]
+    assert {label: total_row[label] for label in participants} == per_person
     for label in participants:
         assert sum(d["codings"] for d in cli["docs"] if d["participant"] == label) == per_person[label]
     # report cite: the participants behind each code, in the participants' order
