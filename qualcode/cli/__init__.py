@@ -8,6 +8,7 @@ that need them.
 from __future__ import annotations
 
 import io
+import logging
 import os
 import sys
 import traceback
@@ -31,6 +32,25 @@ T = TypeVar("T")
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+def coder_file() -> Path:
+    """Where the name asked for once is kept: $XDG_CONFIG_HOME/qualcode/coder."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "qualcode" / "coder"
+
+
+def saved_coder_name() -> str | None:
+    try:
+        return coder_file().read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def save_coder_name(name: str) -> None:
+    path = coder_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(name + "\n", encoding="utf-8")
+
+
 class AppContext:
     """What every command shares: the study location, the coder, and the opened study."""
 
@@ -47,9 +67,7 @@ class AppContext:
         """Whose codings alone a command shows under --blind (global or its own), else None."""
         if not (blind or self.blind):
             return None
-        from qualcode.services.uow import default_coder_name
-
-        return (self.coder or default_coder_name()).strip()
+        return self.writing_coder()
 
     def view(self, blind: bool = False) -> dict[str, Any]:
         """The read models' ``viewer`` and ``blind`` arguments for this command."""
@@ -72,12 +90,37 @@ class AppContext:
                 )
         return self._study
 
+    def writing_coder(self) -> str:
+        """Who a change is recorded under: --coder or QUALCODE_CODER; else, in a terminal, the
+        name asked once and kept in ~/.config/qualcode/coder; else (a script, CI) a refusal.
+        The login name is never recorded silently."""
+        if self.coder and self.coder.strip():
+            return self.coder.strip()
+        saved = saved_coder_name()
+        if saved:
+            self.coder = saved
+            return saved
+        if sys.stdin.isatty() and sys.stderr.isatty() and not os.environ.get("CI"):
+            name = click.prompt(
+                f"Your coder name, recorded on every coding and change (asked once; kept in {coder_file()})",
+                err=True,
+            ).strip()
+            if name:
+                save_coder_name(name)
+                self.coder = name
+                return name
+        raise QualcodeError(
+            "who is making this change? give --coder NAME or set QUALCODE_CODER "
+            "(qualcode does not record the login name)"
+        )
+
     @contextmanager
     def uow(self, *, write: bool = True) -> Iterator[UnitOfWork]:
         from qualcode.services.uow import unit_of_work
 
+        coder = self.writing_coder() if write else self.coder
         # Under --blind every read shows this coder's codings alone (qualcode.services.blind).
-        with unit_of_work(self.study(), coder=self.coder, write=write, blind=self.blind) as uow:
+        with unit_of_work(self.study(), coder=coder, write=write, blind=self.blind) as uow:
             yield uow
 
     def write(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -85,7 +128,7 @@ class AppContext:
         as a deadlock victim)."""
         from qualcode.services.uow import run_write
 
-        return run_write(self.study(), service, *args, coder=self.coder, **kwargs)
+        return run_write(self.study(), service, *args, coder=self.writing_coder(), **kwargs)
 
     def close(self) -> None:
         if self._study is not None:
@@ -161,7 +204,8 @@ def emit_table(headers: list[str], rows: list[list[Any]]) -> None:
     "--coder",
     envvar="QUALCODE_CODER",
     metavar="NAME",
-    help="Who is making the changes (recorded on every coding and event). Env: QUALCODE_CODER.",
+    help="Who is making the changes (recorded on every coding and event). Env: QUALCODE_CODER. "
+    "Without it a terminal asks once; a script is refused.",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected faults.")
 @click.option(
@@ -242,6 +286,7 @@ def _register() -> None:
     # (consolidate_cmds and report_cmds to `codes`/`themes`, import_cmds to `participants`).
     from qualcode.cli import (
         analysis_cmds,
+        coders_cmds,
         coding_cmds,
         consolidate_cmds,
         import_cmds,
@@ -261,6 +306,7 @@ def _register() -> None:
         import_cmds,
         report_cmds,
         team_cmds,
+        coders_cmds,
         tui_cmds,
         integrity_cmds,
         analysis_cmds,
@@ -309,9 +355,24 @@ def fault_line(exc: BaseException) -> str:
     )
 
 
+class _Warnings(logging.Handler):
+    """The core's warnings (the "qualcode" logger) as "qualcode: warning: …" lines on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"qualcode: warning: {record.getMessage()}", err=True)
+
+
+def _show_warnings() -> None:
+    logger = logging.getLogger("qualcode")
+    if not any(isinstance(h, _Warnings) for h in logger.handlers):
+        logger.addHandler(_Warnings(logging.WARNING))
+        logger.propagate = False
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: exit 0 done, 2 bad input or refused (study unchanged), 1 unexpected fault."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    _show_warnings()
     try:
         cli.main(args=argv, prog_name="qualcode", standalone_mode=False)
     except QualcodeError as exc:

@@ -14,7 +14,7 @@ from qualcode.cli.options import encoding_option
 from qualcode.domain.errors import QualcodeError
 
 if TYPE_CHECKING:
-    from qualcode.domain.imported import ImportedDocument
+    pass
 
 pass_app = click.make_pass_decorator(AppContext)
 
@@ -253,15 +253,8 @@ def import_cmd(
       qualcode import nvivo.qdpx --sources ~/interviews/   # its relative:// sources are there
       qualcode import survey.xlsx --survey --id-column ID --text-columns Q1,Q2 [--by question]
     """
-    from qualcode.io.pseudonyms import PseudonymKey
-    from qualcode.io.readers import DOCUMENT_SUFFIXES, read_document
-    from qualcode.io.transcripts import read_speaker_map
-    from qualcode.services.documents import (
-        DocumentToStore,
-        check_storable,
-        import_document,
-        participant_named_like,
-    )
+    from qualcode.actions.imports import ImportedFile, import_batch
+    from qualcode.io.readers import DOCUMENT_SUFFIXES
 
     if max_document_mb is not None:  # for this command only
         from qualcode.io.limits import document_limit
@@ -285,89 +278,52 @@ def import_cmd(
         )
         return
     paths = expand_paths(files, DOCUMENT_SUFFIXES)
-    if title and len(paths) != 1:
-        raise QualcodeError("--title names one document; give one file")
-    for path in paths:
-        if not path.is_file():
-            raise QualcodeError("no such file", source=str(path))
-        if path.suffix.lower() not in DOCUMENT_SUFFIXES:
-            raise QualcodeError(
-                f"unsupported file type {path.suffix or '(none)'}; qualcode reads "
-                + ", ".join(DOCUMENT_SUFFIXES),
-                source=str(path),
-            )
-    key = PseudonymKey.from_csv(key_file, encoding=encoding) if key_file else None
-    speakers = read_speaker_map(speakers_file, encoding=encoding) if speakers_file else None
     show_bar = len(paths) > 20 and sys.stderr.isatty()
-    docs = []
-    with _progress(show_bar, len(paths), "reading") as bar:
-        for path in paths:
-            docs.append(
-                read_document(
-                    path,
-                    encoding=encoding,
-                    pseudonyms=key,
-                    speakers=speakers,
-                    speakers_source=str(speakers_file or ""),
-                    same_range=same_range,
-                )
+
+    def stored(done: ImportedFile) -> None:
+        result, path = done.result, done.path
+        line = f"{path}: {result.title!r}, {result.characters} characters"
+        if result.participant:
+            line += f", {result.participant}"
+        if result.codings:
+            line += f", {result.segments} segments, {result.codings} codings"
+        if result.new_codes:
+            line += f", {len(result.new_codes)} new codes"
+        if done.linked:
+            line += " (the file is named after the participant)"
+        replies = done.document.meta.get("replies")
+        if replies:
+            line += f", {replies} replies as memos"
+        same = done.document.meta.get("same_range")
+        if same:
+            kind = (
+                "kept as codings"
+                if done.document.meta.get("same_range_as") == "codings"
+                else "stored as memos"
             )
-            bar.update(1)
-    # Every refusal (same content, a title in use, an unknown participant) comes before any
-    # file is stored, not halfway through a folder.
-    owners = [_owner(doc, participant) for doc in docs]
-    with app.uow(write=False) as uow:
-        # A file named after a participant ("Expert K.docx") is that participant's.
-        named = (
-            participant_named_like(uow, [title or doc.title for doc in docs]) if participant is None else {}
+            line += f", {same} comment(s) on the same words as an earlier one {kind}"
+        click.echo(line)
+        for warning in result.warnings:
+            click.echo(f"{path}: warning: {warning}", err=True)
+        bar.update(1)
+
+    # one bar over both passes: every file is read first, then each is stored
+    with _progress(show_bar, 2 * len(paths), "importing") as bar:
+        done = import_batch(
+            app.study(),
+            paths,
+            coder=app.writing_coder(),
+            participant=participant,
+            encoding=encoding,
+            pseudonyms=key_file,
+            speakers=speakers_file,
+            same_range=same_range,
+            again=again,
+            title=title,
+            on_read=lambda _path: bar.update(1),
+            on_stored=stored,
         )
-    linked = set()
-    for i, doc in enumerate(docs):
-        label = named.get(title or doc.title)
-        if owners[i] is None and label is not None:
-            owners[i] = label
-            linked.add(i)
-    items = [DocumentToStore(doc, owner, title) for doc, owner in zip(docs, owners, strict=True)]
-    with app.uow(write=False) as uow:
-        check_storable(uow, items, allow_duplicate=again)
-    done = 0
-    with _progress(show_bar, len(paths), "importing") as bar:
-        for path, doc, item in zip(paths, docs, items, strict=True):
-            with app.uow() as uow:
-                result = import_document(
-                    uow, doc, participant=item.participant, allow_duplicate=again, title=title
-                )
-            done += 1
-            line = f"{path}: {result.title!r}, {result.characters} characters"
-            if result.participant:
-                line += f", {result.participant}"
-                if done - 1 in linked:
-                    line += " (the file is named after the participant)"
-            if result.codings:
-                line += f", {result.segments} segments, {result.codings} codings"
-            if result.new_codes:
-                line += f", {len(result.new_codes)} new codes"
-            replies = doc.meta.get("replies")
-            if replies:
-                line += f", {replies} replies as memos"
-            same = doc.meta.get("same_range")
-            if same:
-                line += f", {same} comment(s) on the same words as an earlier one" + (
-                    " kept as codings" if doc.meta.get("same_range_as") == "codings" else " stored as memos"
-                )
-            click.echo(line)
-            for warning in result.warnings:
-                click.echo(f"{path}: warning: {warning}", err=True)
-            bar.update(1)
-    click.echo(f"imported {done} file(s)")
-
-
-def _owner(doc: ImportedDocument, participant: str | None) -> str | None:
-    """The participant a document belongs to: --participant, or a transcript's one mapped speaker."""
-    mapped = doc.meta.get("participants") if participant is None else None
-    if isinstance(mapped, list) and len(mapped) == 1:
-        return str(mapped[0])
-    return participant
+    click.echo(f"imported {len(done)} file(s)")
 
 
 def _progress(show: bool, length: int, label: str) -> Any:

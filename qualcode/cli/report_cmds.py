@@ -8,31 +8,22 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from qualcode.actions.exports import DEFAULT_PARTICIPANT_COLUMNS, MATRIX_FORMATS
 from qualcode.cli import AppContext, emit_json, emit_table
 from qualcode.cli.coding_cmds import codes, themes
 from qualcode.domain.errors import QualcodeError
 
 if TYPE_CHECKING:
+    from qualcode.actions.exports import ExportOptions
     from qualcode.domain.reports import Matrix
 
 pass_app = click.make_pass_decorator(AppContext)
 
 LABEL_STYLE = click.Choice(["plain", "brackets"])
-DEFAULT_PARTICIPANT_COLUMNS = "date=Date,label=Name,organisation=Organisation,location=Location"
-
-
 FORCE = click.option(
     "--force", is_flag=True, help="Replace OUT even if qualcode did not write it (never the open study)."
 )
 RAW = click.option("--raw", is_flag=True, help="In .csv, no ' before cells that begin like a formula (=+-@).")
-
-
-def _target(app: AppContext, out: Path, force: bool) -> None:
-    """Refuse OUT when it is the open study, another study, or a file qualcode did not write."""
-    from qualcode.db.engine import locate
-    from qualcode.io.output import check_target
-
-    check_target(out, study=locate(app.db).path if app.db else None, force=force)
 
 
 def _suffix(path: Path, allowed: tuple[str, ...], what: str) -> str:
@@ -42,6 +33,14 @@ def _suffix(path: Path, allowed: tuple[str, ...], what: str) -> str:
             f"{what} can be written as {', '.join(allowed)}; not {suffix or '(no suffix)'}", source=str(path)
         )
     return suffix
+
+
+def _target(app: AppContext, out: Path, force: bool) -> None:
+    """Refuse OUT when it is the open study, another study, or a file qualcode did not write."""
+    from qualcode.db.engine import locate
+    from qualcode.io.output import check_target
+
+    check_target(out, study=locate(app.db).path if app.db else None, force=force)
 
 
 # ------------------------------------------------------------------ themes and examples
@@ -166,68 +165,39 @@ def export_codebook(
       qualcode export codebook appendix-b.docx --label-style brackets --min-count 2
       qualcode export codebook codebook.qdc
     """
-    suffix = _suffix(out, (".xlsx", ".docx", ".md", ".csv", ".qdc"), "a codebook")
-    _target(app, out, force)
-    if suffix == ".qdc":
-        from qualcode.io.refi import write_qdc
-        from qualcode.services.project import project_snapshot
+    from qualcode.actions.exports import ExportOptions
 
-        with app.uow(write=False) as uow:
-            project = project_snapshot(uow, codebook_only=True)
-        write_qdc(project, out)
-        click.echo(
-            f"wrote {out}: {len(project.codes)} codes in {len(project.themes)} themes (REFI-QDA codebook)"
-        )
-        return
-    from qualcode.services.reports import codebook
-
-    with app.uow(write=False) as uow:
-        book = codebook(uow, include_excluded=include_excluded, min_count=min_count, **app.view())
-    if suffix == ".xlsx":
-        from qualcode.io.xlsx_export import write_codebook_xlsx
-
-        write_codebook_xlsx(book, out, label_style=label_style, **_font(font))
-    elif suffix == ".docx":
-        from qualcode.io.docx_export import write_codebook_docx
-
-        write_codebook_docx(book, out, label_style=label_style, **_font(font))
-    else:
-        from qualcode.io.md_csv_export import write_codebook_text
-
-        write_codebook_text(book, out, label_style=label_style, raw=raw)
-    click.echo(
-        f"wrote {out}: {len(book.entries)} codes, {sum(e.count for e in book.entries)} codings, "
-        f"{sum(1 for s in book.sections if s.theme)} themes"
+    options = ExportOptions(
+        include_excluded=include_excluded,
+        min_count=min_count,
+        label_style=label_style,
+        font=font,
+        force=force,
+        raw=raw,
     )
-    if book.note():
-        from qualcode.domain.reports import MARK_HINT
-
-        click.echo(f"{book.note()} {MARK_HINT}", err=True)
+    _export(app, "codebook", out, options)
 
 
-def _font(font: str | None) -> dict[str, Any]:
-    return {"font": font} if font else {}
+def _export(app: AppContext, kind: str, out: Path, options: ExportOptions) -> None:
+    """Run the export action and say what it wrote (and any note for the reader)."""
+    from qualcode.actions.exports import export_report, export_suffix
 
-
-def _participant_columns(spec: str) -> list[tuple[str, str]]:
-    columns = []
-    for part in spec.split(","):
-        key, _, header = part.partition("=")
-        key = key.strip()
-        if not key:
-            raise QualcodeError(f"--columns takes KEY[=Header],...; got {spec!r}")
-        columns.append((key, header.strip() or key.capitalize()))
-    return columns
+    export_suffix(kind, out)  # an unknown suffix is refused before the study is opened
+    with app.uow(write=False) as uow:
+        done = export_report(uow, kind, out, options, **app.view())
+    click.echo(done.summary)
+    if done.note:
+        click.echo(done.note, err=True)
 
 
 @export.command("participants")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--columns",
-    default=DEFAULT_PARTICIPANT_COLUMNS,
-    show_default=True,
     metavar="KEY=Header,...",
-    help="Attributes to show; 'label' is the participant, 'documents'/'codings' are counts.",
+    help="Attributes to show; 'label' is the participant, 'documents'/'codings' are counts. Default: "
+    f"{DEFAULT_PARTICIPANT_COLUMNS} when participants have those attributes, else the label, "
+    "every attribute and the codings.",
 )
 @click.option(
     "--label-style",
@@ -240,7 +210,7 @@ def _participant_columns(spec: str) -> list[tuple[str, str]]:
 @RAW
 @pass_app
 def export_participants(
-    app: AppContext, out: Path, columns: str, label_style: str, force: bool, raw: bool
+    app: AppContext, out: Path, columns: str | None, label_style: str, force: bool, raw: bool
 ) -> None:
     """Appendix A, the list of interviewees, as .xlsx, .docx, .md or .csv.
 
@@ -249,35 +219,10 @@ def export_participants(
       qualcode export participants appendix-a.docx
       qualcode export participants people.xlsx --columns label=Name,mode=Interview,codings=Codings
     """
-    suffix = _suffix(out, (".xlsx", ".docx", ".md", ".csv"), "the participants table")
-    _target(app, out, force)
-    cols = _participant_columns(columns)
-    from qualcode.services.reports import participants_table
+    from qualcode.actions.exports import ExportOptions
 
-    with app.uow(write=False) as uow:
-        people = participants_table(uow, **app.view())
-    keys = {k for p in people for k in p.attributes} | {"label", "documents", "codings"}
-    unknown = [k for k, _ in cols if k not in keys]
-    if unknown:
-        raise QualcodeError(
-            f"no participant has the attribute(s) {', '.join(map(repr, unknown))}; known: "
-            + ", ".join(sorted(keys))
-        )
-    if suffix == ".xlsx":
-        from qualcode.io.xlsx_export import write_participants_xlsx
-
-        write_participants_xlsx(people, cols, out, label_style=label_style)
-    elif suffix == ".docx":
-        from qualcode.io.docx_export import write_participants_docx
-
-        write_participants_docx(people, cols, out, label_style=label_style)
-    else:
-        from qualcode.io.md_csv_export import participants_text
-        from qualcode.io.output import write_text
-
-        text = participants_text(people, cols, label_style=label_style, csv_form=suffix == ".csv", raw=raw)
-        write_text(out, text)
-    click.echo(f"wrote {out}: {len(people)} participants")
+    options = ExportOptions(columns=columns, label_style=label_style, force=force, raw=raw)
+    _export(app, "participants", out, options)
 
 
 def _matrix(
@@ -299,43 +244,26 @@ def _matrix(
 
 
 def _write_matrix(table: Matrix, fmt: str, out: Path | None, *, raw: bool = False) -> None:
-    from qualcode.io.md_csv_export import matrix_csv, matrix_markdown
+    """Print the matrix (csv, md, json), or write it to ``out`` through the export action's writer."""
+    from qualcode.actions.exports import write_matrix
 
-    if fmt == "xlsx":
-        if out is None:
-            raise QualcodeError("an .xlsx matrix needs a file: add -o OUT.xlsx")
-        from qualcode.io.xlsx_export import write_matrix_xlsx
-
-        write_matrix_xlsx(table, out)
-    elif fmt == "docx":
-        if out is None:
-            raise QualcodeError("a .docx matrix needs a file: add -o OUT.docx")
-        from qualcode.io.docx_export import write_matrix_docx
-
-        write_matrix_docx(table, out)
-    elif fmt == "json":
-        if out is None:
+    if out is None:
+        if fmt in ("xlsx", "docx"):
+            raise QualcodeError(f"a .{fmt} matrix needs a file: add -o OUT.{fmt}")
+        if fmt == "json":
             emit_json(table.as_dict())
             return
-        import json
+        from qualcode.io.md_csv_export import matrix_csv, matrix_markdown
 
-        from qualcode.io.output import write_text
-
-        write_text(out, json.dumps(table.as_dict(), ensure_ascii=False, indent=2) + "\n")
-    else:
-        text = matrix_csv(table, raw=raw) if fmt == "csv" else matrix_markdown(table)
-        if out is None:
-            click.echo(text, nl=False)
-            return
-        from qualcode.io.output import write_text
-
-        write_text(out, text)
+        click.echo(matrix_csv(table, raw=raw) if fmt == "csv" else matrix_markdown(table), nl=False)
+        return
+    write_matrix(table, fmt, out, raw=raw)
     codes_n = sum(1 for r in table.rows if r.kind == "code")
     binary = fmt in ("xlsx", "docx")
     click.echo(f"wrote {out}: {codes_n} codes × {len(table.columns)} {table.by} columns", err=not binary)
 
 
-_FORMAT_OF = {".csv": "csv", ".xlsx": "xlsx", ".json": "json", ".md": "md", ".docx": "docx"}
+_FORMAT_OF = MATRIX_FORMATS
 
 
 @export.command("matrix")
@@ -356,9 +284,12 @@ def export_matrix(
       qualcode export matrix matrix.xlsx --themes
       qualcode export matrix matrix.docx --themes
     """
-    suffix = _suffix(out, tuple(_FORMAT_OF), "the matrix")
-    _target(app, out, force)
-    _write_matrix(_matrix(app, by, with_themes, include_excluded), _FORMAT_OF[suffix], out, raw=raw)
+    from qualcode.actions.exports import ExportOptions
+
+    options = ExportOptions(
+        by=by, themes=with_themes, include_excluded=include_excluded, force=force, raw=raw
+    )
+    _export(app, "matrix", out, options)
 
 
 @export.command("project")
@@ -376,18 +307,9 @@ def export_project(app: AppContext, out: Path, force: bool) -> None:
     Example:
       qualcode export project thesis.qdpx
     """
-    _suffix(out, (".qdpx",), "a project")
-    _target(app, out, force)
-    from qualcode.io.refi import write_qdpx
-    from qualcode.services.project import project_snapshot
+    from qualcode.actions.exports import ExportOptions
 
-    with app.uow(write=False) as uow:
-        project = project_snapshot(uow)
-    write_qdpx(project, out)
-    click.echo(
-        f"wrote {out}: {len(project.sources)} documents, {len(project.codes)} codes, {len(project.themes)} "
-        f"themes, {len(project.cases)} cases, {project.codings} codings"
-    )
+    _export(app, "project", out, ExportOptions(force=force))
 
 
 @export.command("excerpts")

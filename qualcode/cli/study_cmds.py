@@ -117,7 +117,7 @@ def demo(app: AppContext, fresh: bool, no_open: bool) -> None:
         return
     from qualcode.cli.tui_cmds import open_workbench
 
-    open_workbench(str(path), app.coder, blind=app.blind)
+    open_workbench(str(path), app.writing_coder(), blind=app.blind)
 
 
 @click.group()
@@ -179,6 +179,11 @@ def db_check(app: AppContext, as_json: bool) -> None:
             click.echo(f"ok: {line}")
         for line in report.problems:
             click.echo(f"PROBLEM: {line}")
+    if any(p.startswith(("integrity", "table ", "SQLite")) for p in report.problems):
+        from qualcode.db.damage import mark_damaged
+        from qualcode.db.engine import locate
+
+        mark_damaged(locate(app.db or "").path, "db check found damage")  # writes wait for repair
     if report.problems:
         click.echo(
             f"{len(report.problems)} problem(s). Keep a copy: qualcode db backup COPY; "
@@ -294,7 +299,7 @@ def undo(app: AppContext, event: int | None, theirs: str | None) -> None:
     from qualcode.services.admin import undo_event
 
     with app.uow() as uow:
-        result = undo_event(uow, event, theirs=theirs)
+        result = undo_event(uow, event, theirs=theirs, blind=app.blind)
     click.echo(f"undid event {result.id} ({result.action}: {result.summary})")
 
 

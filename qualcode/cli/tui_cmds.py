@@ -34,7 +34,7 @@ def tui(app: AppContext) -> None:
     if not app.db:
         raise QualcodeError("no study given: use --db PATH_OR_URL or set QUALCODE_DB (or try qualcode demo)")
     app.study()  # open (and upgrade) it here, so that problems are reported before the screen opens
-    open_workbench(app.db, app.coder, blind=app.blind)
+    open_workbench(app.db, app.writing_coder(), blind=app.blind)
 
 
 COMMANDS = [tui]

@@ -26,6 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from qualcode.domain.coders import coder_key
+
 # Named constraints: SQLite's batch migrations need a name for every constraint they rebuild.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -89,7 +91,14 @@ class Study(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(500))
     research_questions: Mapped[str] = mapped_column(Text, default="")
+    # The ICU locale text is sorted in ("kk", "ru", "en"); NULL: Kazakh when the study holds
+    # Cyrillic, else root (qualcode.services.read_models.study_language).
+    language: Mapped[str | None] = mapped_column(String(35), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def _coder_key(context: Any) -> str:
+    return coder_key(context.get_current_parameters()["name"])
 
 
 class Coder(Base):
@@ -97,6 +106,8 @@ class Coder(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # What names must share to be one coder: NFKC, case folded (qualcode.domain.coders).
+    key: Mapped[str] = mapped_column(String(200), index=True, default=_coder_key, server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -21,8 +21,8 @@ from qualcode.db.models import Base, Study, table_of
 from qualcode.db.search import create_search_objects, is_search_object
 from qualcode.domain.errors import QualcodeError, StudyVersionError
 
-HEAD_REVISION = "0005"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005")
+HEAD_REVISION = "0006"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
 
 
 @dataclass(frozen=True)

@@ -30,14 +30,17 @@ IGNORABLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _IGNORABLE_RE = re.compile(f"[{IGNORABLE}]")
 _SEPARATORS = re.compile(r"[\s_.]+")
 _LETTER = r"[^\W\d_]"  # a letter: a word character that is neither a digit nor "_"
-_PARAGRAPH = re.compile(r"[^\n]*\n?")
+# Apostrophes and hyphens Word's autocorrect and keyboards vary: each family is one character.
+_SAME = str.maketrans({"’": "'", "ʼ": "'", "‘": "'", "‐": "-", "‑": "-", "–": "-"})
+_APOSTROPHES = "'’ʼ‘"
+_HYPHENS = "-‐‑–"
 
 
 def fold(text: str) -> str:
     """The comparison form of a name: NFKC, case-folded, ё as е, ignorables removed, words
     joined by single spaces (``_`` and ``.`` between words count as space)."""
     text = _IGNORABLE_RE.sub("", unicodedata.normalize("NFKC", text))
-    text = unicodedata.normalize("NFKC", text.casefold()).replace("ё", "е")
+    text = unicodedata.normalize("NFKC", text.casefold()).replace("ё", "е").translate(_SAME)
     return " ".join(w for w in _SEPARATORS.split(text) if w)
 
 
@@ -47,7 +50,14 @@ def _pattern_of(form: str) -> str:
         if word_no:
             out.append(r"[\s_.]+")
         for ch in word:
-            out.append("[её]" if ch == "е" else re.escape(ch))
+            if ch == "е":
+                out.append("[её]")
+            elif ch == "'":
+                out.append(f"[{_APOSTROPHES}]")
+            elif ch == "-":
+                out.append(f"[{re.escape(_HYPHENS)}]")
+            else:
+                out.append(re.escape(ch))
     return "".join(out)
 
 
@@ -94,17 +104,9 @@ class NameMatcher:
             return []
         if unicodedata.is_normalized("NFKC", text) and not _IGNORABLE_RE.search(text):
             return list(self._plain_hits(text, 0, len(text)))
-        found: list[NameHit] = []
-        for para in _PARAGRAPH.finditer(text):
-            a, b = para.span()
-            if a == b:
-                continue
-            piece = para.group()
-            if unicodedata.is_normalized("NFKC", piece) and not _IGNORABLE_RE.search(piece):
-                found += self._plain_hits(text, a, b)
-            else:
-                found += self._folded_hits(text, a, b)
-        return found
+        # Text that needs normalising somewhere is folded whole, so a name wrapped across lines
+        # is still one name.
+        return list(self._folded_hits(text, 0, len(text)))
 
     def _plain_hits(self, text: str, a: int, b: int) -> Iterator[NameHit]:
         assert self._pattern is not None
@@ -126,7 +128,9 @@ class NameMatcher:
             while j < b and (unicodedata.combining(text[j]) or text[j] in IGNORABLE):
                 j += 1
             cluster = _IGNORABLE_RE.sub("", text[i:j])
-            folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", cluster).casefold())
+            folded = unicodedata.normalize(
+                "NFKC", unicodedata.normalize("NFKC", cluster).casefold()
+            ).translate(_SAME)
             for ch in folded:
                 pieces.append(ch)
                 starts.append(i)

@@ -86,27 +86,29 @@ def excerpts_rows(report: ExcerptsReport) -> list[list[Any]]:
 
 
 def excerpts_markdown(report: ExcerptsReport) -> str:
-    """Headings per theme and code, each excerpt a block quote followed by where it is from."""
+    """Headings per theme and code, each excerpt a block quote followed by where it is from.
+    Every text is escaped (``md_text``): names and quotes show as written, nothing is active."""
+    from qualcode.io.md_csv_export import md_text
 
     def quote(text: str) -> str:
         return "\n".join("> " + line if line else ">" for line in text.replace("\r\n", "\n").split("\n"))
 
-    out = [f"# Excerpts: {report.title}", "", f"*{_summary(report)}.*", ""]
+    out = [f"# Excerpts: {md_text(report.title)}", "", f"*{md_text(_summary(report))}.*", ""]
     for section in report.sections:
-        out += [f"{'#' * min(6, 2 + section.depth)} {report.heading(section)}", ""]
+        out += [f"{'#' * min(6, 2 + section.depth)} {md_text(report.heading(section))}", ""]
         for code in section.codes:
-            out += [f"{'#' * min(6, 3 + section.depth)} *{code.code}* ({len(code.excerpts)})", ""]
+            out += [f"{'#' * min(6, 3 + section.depth)} *{md_text(code.code)}* ({len(code.excerpts)})", ""]
             if code.description:
-                out += [code.description, ""]
-            out += [f"Memo: {m}" + "\n" for m in code.memos]
+                out += [md_text(code.description), ""]
+            out += [f"Memo: {md_text(m)}" + "\n" for m in code.memos]
             for e in code.excerpts:
-                body = (
-                    (f"… {e.before}" if e.before else "") + f"**{e.text}**" if e.before or e.after else e.text
-                )
-                if e.after:
-                    body += f"{e.after} …"
-                out += [quote(body), "", f"— {_meta(e)}", ""]
-                out += [f"- Memo: {m}" for m in e.memos]
+                body = md_text(e.text)
+                if e.before or e.after:  # the excerpt in bold, paragraph by paragraph
+                    bold = "\n".join(f"**{p.strip()}**" if p.strip() else p for p in body.split("\n"))
+                    before = f"…{md_text(e.before)}" if e.before else ""
+                    body = before + bold + (f"{md_text(e.after)}…" if e.after else "")
+                out += [quote(body), "", f"— {md_text(_meta(e))}", ""]
+                out += [f"- Memo: {md_text(m)}" for m in e.memos]
                 if e.memos:
                     out.append("")
     return "\n".join(out)
@@ -139,7 +141,10 @@ p.description{font-style:italic}p.about{color:#555}
 
 def excerpts_html(report: ExcerptsReport) -> str:
     """One self-contained page (no scripts, no outside files) with a table of contents."""
-    esc = html.escape
+
+    def esc(text: str) -> str:
+        return html.escape(xml_safe(text))
+
     toc: list[str] = []
     body: list[str] = []
     for i, section in enumerate(report.sections, start=1):

@@ -18,11 +18,21 @@ from qualcode.io.cells import csv_cell
 from qualcode.io.output import write_text
 from qualcode.io.xlsx_export import participant_cells
 
+# What would make HTML, a link, code or emphasis (an underscore inside a word does not).
+_MD_ACTIVE = str.maketrans({ch: "\\" + ch for ch in "\\`*[]<>|"} | {"&": "&amp;"})
+
+
+def md_text(value: Any) -> str:
+    """Text as Markdown shows it literally: every character Markdown or HTML would act on
+    (``\\ ` * [ ] < > |`` and ``&``) escaped, so a name like ``<img onerror=…>`` or
+    ``[x](javascript:…)`` from a collaborator's comment stays text; XML-forbidden characters
+    replaced as in every export."""
+    return ("" if value is None else xml_safe(str(value))).translate(_MD_ACTIVE)
+
 
 def _md(value: Any) -> str:
-    """A Markdown table cell: pipes escaped, line breaks as <br>."""
-    text = "" if value is None else xml_safe(str(value))
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r\n", "\n").replace("\n", "<br>")
+    """A Markdown table cell: text escaped (``md_text``), line breaks as <br>."""
+    return md_text(value).replace("\r\n", "\n").replace("\n", "<br>")
 
 
 def _md_emph(text: str, mark: str) -> str:

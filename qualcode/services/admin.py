@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, func, select, text
+from sqlalchemy import URL, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -340,14 +340,16 @@ def list_events(uow: UnitOfWork, *, limit: int = 50, action: str | None = None) 
     ]
 
 
-def undo_event(uow: UnitOfWork, event_id: int | None, *, theirs: str | None = None) -> EventInfo:
+def undo_event(
+    uow: UnitOfWork, event_id: int | None, *, theirs: str | None = None, blind: bool = False
+) -> EventInfo:
     """Undo one event exactly; refused if a later change touched the same values.
 
     Without ``event_id``: the newest change of this unit's coder (not of anyone). Another
     coder's event is undone only when ``theirs`` names that coder (ConflictError otherwise).
     """
     s = uow.session
-    event = undoable_event(s, event_id, coder_id=uow.coder_id(), theirs=theirs)
+    event = undoable_event(s, event_id, coder_id=uow.coder_id(), theirs=theirs, blind=blind)
     changes = revert(s, event)
     undo = uow.log(
         "undo",
@@ -412,3 +414,28 @@ def redo_event(uow: UnitOfWork) -> EventInfo:
     return EventInfo(
         undo.undoes_id or undo.id, redo.at, coder, action, summary, dict(redo.details), None, None
     )
+
+
+def set_study_language(uow: UnitOfWork, language: str | None) -> str:
+    """``qualcode language LANG``: the ICU locale the study's text is sorted in (None: automatic,
+    Kazakh when the study holds Cyrillic). Returns the language now in force; refuses a locale
+    ICU has no collation for."""
+    from qualcode.db.models import Study
+    from qualcode.domain.collation import check_language
+    from qualcode.services.history import RowTracker
+    from qualcode.services.read_models import study_language
+
+    if language is not None:
+        try:
+            language = check_language(language)
+        except ValueError as exc:
+            raise QualcodeError(str(exc)) from exc
+    study_id = uow.session.scalar(select(Study.id).order_by(Study.id).limit(1))
+    if study_id is None:
+        raise QualcodeError("the study has no settings row; run qualcode db check")
+    tracker = RowTracker(uow.session)
+    tracker.watch(Study, [study_id])
+    uow.session.execute(update(Study).where(Study.id == study_id).values(language=language))
+    uow.log("study.language", f"sorting language set to {language or 'automatic'}", changes=tracker.changes())
+    uow.commit()
+    return study_language(uow)

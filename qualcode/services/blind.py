@@ -7,7 +7,7 @@ work filters at the session: every ORM query it runs gets loader criteria (SQLAl
 
 - codings by this coder,
 - segments that carry one of this coder's codings,
-- memos that are not about a coding, or are about one of this coder's codings,
+- memos this coder wrote, and memos without an author that are not about another coder's coding,
 - events (the log) this coder made,
 - this coder alone among the coders (an export's users),
 
@@ -20,10 +20,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, or_, select
+from sqlalchemy import and_, event, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from qualcode.db.models import Coder, Coding, Event, Memo, Segment
+from qualcode.domain.coders import coder_key
 
 
 def restrict_to_coder(session: Session, coder_name: str) -> None:
@@ -31,7 +32,10 @@ def restrict_to_coder(session: Session, coder_name: str) -> None:
 
     A coder with no row yet (who has coded nothing) sees no codings, segments or events.
     """
-    coder_id = session.scalar(select(Coder.id).where(Coder.name == coder_name))
+    # names match as coders do everywhere: case and Unicode form aside (qualcode.domain.coders)
+    coder_id = session.scalar(
+        select(Coder.id).where(Coder.key == coder_key(coder_name)).order_by(Coder.id).limit(1)
+    )
     me = -1 if coder_id is None else coder_id
     own_codings = select(Coding.id).where(Coding.coder_id == me)
     own_segments = select(Coding.segment_id).where(Coding.coder_id == me)
@@ -39,7 +43,14 @@ def restrict_to_coder(session: Session, coder_name: str) -> None:
         with_loader_criteria(Coding, Coding.coder_id == me, include_aliases=True),
         with_loader_criteria(Segment, Segment.id.in_(own_segments), include_aliases=True),
         with_loader_criteria(
-            Memo, or_(Memo.coding_id.is_(None), Memo.coding_id.in_(own_codings)), include_aliases=True
+            Memo,
+            or_(
+                Memo.author_id == me,
+                and_(
+                    Memo.author_id.is_(None), or_(Memo.coding_id.is_(None), Memo.coding_id.in_(own_codings))
+                ),
+            ),
+            include_aliases=True,
         ),
         with_loader_criteria(Event, Event.coder_id == me, include_aliases=True),
         with_loader_criteria(Coder, Coder.id == me, include_aliases=True),

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from qualcode.db.models import Code, Coder, CodeStatus, Coding, Theme
+from qualcode.domain.coders import coder_key
 from qualcode.domain.errors import ConflictError, QualcodeError
 from qualcode.domain.subcodes import ancestors, check_new_parent
 from qualcode.services import read_models
@@ -45,7 +46,7 @@ def only_coder(q: Any, coder: str | None) -> Any:
     """Blinded coding: keep only ``coder``'s codings in a query over Coding (no-op for None)."""
     if coder is None:
         return q
-    return q.where(Coding.coder_id.in_(select(Coder.id).where(Coder.name == coder)))
+    return q.where(Coding.coder_id.in_(select(Coder.id).where(Coder.key == coder_key(coder))))
 
 
 def code_counts(uow: UnitOfWork, *, coder: str | None = None) -> dict[int, int]:

@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from qualcode.db.dialect import insert_ignoring_duplicates
 from qualcode.db.models import Code, Coder, CodeStatus, Coding, Document, Memo, Participant, Segment, table_of
+from qualcode.domain.coders import coder_key
 from qualcode.domain.errors import ConflictError, QualcodeError
 from qualcode.domain.imported import ImportedCoding, ImportedDocument
 from qualcode.domain.labels import natural_key
 from qualcode.services.lookup import _did_you_mean, participant_by_label
-from qualcode.services.uow import UnitOfWork
+from qualcode.services.uow import UnitOfWork, resolve_coders
 
 _BATCH = 5_000
 
@@ -43,16 +44,7 @@ class ImportResult:
 
 
 def _resolve_coders(session: Session, names: set[str]) -> dict[str, int]:
-    known = dict(session.execute(select(Coder.name, Coder.id).where(Coder.name.in_(names))).all())
-    missing = sorted(names - set(known))
-    if missing:
-        now = datetime.now(UTC)
-        session.execute(
-            insert_ignoring_duplicates(table_of(Coder), session.get_bind().dialect.name),
-            [{"name": n, "created_at": now} for n in missing],
-        )
-        known.update(session.execute(select(Coder.name, Coder.id).where(Coder.name.in_(missing))).all())
-    return known
+    return resolve_coders(session, names)
 
 
 def resolve_code_ids(
@@ -273,6 +265,16 @@ class DocumentToStore:
     title: str | None = None
 
 
+def _participant_ids(uow: UnitOfWork, items: Sequence[DocumentToStore]) -> dict[str, int]:
+    labels = {item.participant for item in items if item.participant}
+    if not labels:
+        return {}
+    found = uow.session.execute(
+        select(Participant.label, Participant.id).where(Participant.label.in_(labels))
+    ).all()
+    return dict(found)  # type: ignore[arg-type]
+
+
 def check_storable(
     uow: UnitOfWork, items: Sequence[DocumentToStore], *, allow_duplicate: bool = False
 ) -> tuple[list[str], dict[str, int]]:
@@ -321,12 +323,7 @@ def check_storable(
             raise ConflictError(
                 f"a document titled {taken!r} is already in the study", source=first_title[taken]
             )
-    labels = {item.participant for item in items if item.participant}
-    participant_ids = (
-        dict(s.execute(select(Participant.label, Participant.id).where(Participant.label.in_(labels))).all())
-        if labels
-        else {}
-    )
+    participant_ids = _participant_ids(uow, items)
     for item in items:
         if item.participant and item.participant not in participant_ids:
             try:
@@ -342,17 +339,24 @@ def store_documents(
     *,
     allow_duplicate: bool = False,
     allow_new_codes: bool = True,
+    checked: bool = False,
 ) -> list[ImportResult]:
     """Store imported documents and their codings in the current transaction (no commit).
 
     A source already in the study (same sha256) is refused unless ``allow_duplicate``; a title
-    in use is refused; a participant must exist. Checks run as a few set queries, inserts as
-    Core ``executemany``, so a whole corpus goes in at close to the speed of bare inserts.
+    in use is refused; a participant must exist (``checked``: the caller ran ``check_storable``
+    on the whole batch already, so only the titles and participant ids are looked up). Checks
+    run as a few set queries, inserts as Core ``executemany``, so a whole corpus goes in at
+    close to the speed of bare inserts.
     """
     s = uow.session
     conn = s.connection()
     doc_t = table_of(Document)
-    titles, participant_ids = check_storable(uow, items, allow_duplicate=allow_duplicate)
+    if checked:
+        titles = [(item.title or item.doc.title).strip() for item in items]
+        participant_ids = _participant_ids(uow, items)
+    else:
+        titles, participant_ids = check_storable(uow, items, allow_duplicate=allow_duplicate)
     coder_id = uow.coder_id()
     now = datetime.now(UTC)
     for i in range(0, len(items), _BATCH):
@@ -421,6 +425,7 @@ def store_document(
     allow_duplicate: bool = False,
     allow_new_codes: bool = True,
     title: str | None = None,
+    checked: bool = False,
 ) -> ImportResult:
     """Store one imported document (see ``store_documents``)."""
     return store_documents(
@@ -428,6 +433,7 @@ def store_document(
         [DocumentToStore(doc, participant, title)],
         allow_duplicate=allow_duplicate,
         allow_new_codes=allow_new_codes,
+        checked=checked,
     )[0]
 
 
@@ -439,8 +445,10 @@ def import_document(
     allow_duplicate: bool = False,
     allow_new_codes: bool = True,
     title: str | None = None,
+    checked: bool = False,
 ) -> ImportResult:
-    """``qualcode import``: one document, one transaction, one event (undone by deleting it)."""
+    """``qualcode import``: one document, one transaction, one event (undone by deleting it);
+    ``checked``: the batch passed ``check_storable`` already (``qualcode.actions.imports``)."""
     result = store_document(
         uow,
         doc,
@@ -448,6 +456,7 @@ def import_document(
         allow_duplicate=allow_duplicate,
         allow_new_codes=allow_new_codes,
         title=title,
+        checked=checked,
     )
     new_code_ids = (
         list(uow.session.scalars(select(Code.id).where(Code.name.in_(result.new_codes))))
@@ -478,7 +487,7 @@ def codings_per_document(uow: UnitOfWork, *, coder: str | None = None) -> dict[i
         .group_by(Segment.document_id)
     )
     if coder is not None:
-        q = q.join(Coder, Coder.id == Coding.coder_id).where(Coder.name == coder)
+        q = q.join(Coder, Coder.id == Coding.coder_id).where(Coder.key == coder_key(coder))
     return dict(uow.session.execute(q).all())
 
 

@@ -233,7 +233,12 @@ def revert(session: Session, event: Event) -> dict[str, Any]:
 
 
 def undoable_event(
-    session: Session, event_id: int | None, *, coder_id: int | None = None, theirs: str | None = None
+    session: Session,
+    event_id: int | None,
+    *,
+    coder_id: int | None = None,
+    theirs: str | None = None,
+    blind: bool = False,
 ) -> Event:
     """The event to undo: ``event_id``, or the newest one not yet undone made by ``coder_id``.
 
@@ -260,6 +265,8 @@ def undoable_event(
         raise ConflictError(f"event {event_id} was already undone by event {event.undone_by_id}")
     if event.undoes_id is not None:
         raise ConflictError(f"event {event_id} is itself an undo; it cannot be undone")
+    if blind and event.coder_id != coder_id:  # a blind coder does not see, or undo, others' work
+        raise NotFoundError(f"no event {event_id} in the log (see qualcode log)")
     if coder_id is not None and event.coder_id != coder_id:
         owner = (
             session.scalar(select(Coder.name).where(Coder.id == event.coder_id)) if event.coder_id else None

@@ -30,12 +30,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from qualcode.db.models import Code, Coder, CodeStatus, Coding, Document, Participant, Segment, Theme
+from qualcode.db.models import Code, Coder, CodeStatus, Coding, Document, Participant, Segment, Study, Theme
+from qualcode.domain.coders import coder_key
 from qualcode.domain.collation import SortKey, collation_key, default_language
 from qualcode.domain.cues import cue_times
 from qualcode.domain.errors import QualcodeError
 from qualcode.domain.reports import Matrix, MatrixRow, ParticipantRow
-from qualcode.services.documents import DocumentInfo, codings_per_document
+from qualcode.services.documents import DocumentInfo
 from qualcode.services.lookup import code_by_name, document_by_ref, participant_by_label
 from qualcode.services.uow import UnitOfWork
 
@@ -65,13 +66,17 @@ def _only(q: Any, only: str | None) -> Any:
     """Keep only ``only``'s codings in a query over Coding (no-op for None)."""
     if only is None:
         return q
-    return q.where(Coding.coder_id.in_(select(Coder.id).where(Coder.name == only)))
+    return q.where(Coding.coder_id.in_(select(Coder.id).where(Coder.key == coder_key(only))))
 
 
 def study_language(uow: UnitOfWork) -> str:
-    """The ICU locale the study's text is sorted in: the study's setting when it has one, else
-    Kazakh ("kk") when any code, theme, participant or document title is Cyrillic, else root."""
+    """The ICU locale the study's text is sorted in: the study's setting (``qualcode language``)
+    when it has one, else Kazakh ("kk") when any code, theme, participant or document title is
+    Cyrillic, else root."""
     s = uow.session
+    chosen = s.scalar(select(Study.language).limit(1))
+    if chosen:
+        return str(chosen)
 
     def names() -> Iterator[str | None]:
         for column in (Participant.label, Theme.name, Document.title, Code.name):
@@ -104,7 +109,8 @@ def participants_table(
     uow: UnitOfWork, *, viewer: str | None = None, blind: bool = False
 ) -> list[ParticipantRow]:
     """Appendix A and ``participants list``: every participant with attributes, documents and
-    codings (the viewer's codings only under ``blind``).
+    codings of active codes (excluded codes' codings are left out, as in the matrix; the
+    viewer's codings only under ``blind``).
 
     Ordering rule: ``participant_order``.
     """
@@ -121,6 +127,8 @@ def participants_table(
                 select(Document.participant_id, func.count(Coding.id))
                 .join(Segment, Segment.document_id == Document.id)
                 .join(Coding, Coding.segment_id == Segment.id)
+                .join(Code, Code.id == Coding.code_id)
+                .where(Code.status == CodeStatus.ACTIVE)  # as the matrix and the codebook count
                 .group_by(Document.participant_id),
                 only,
             )
@@ -143,7 +151,18 @@ def documents_table(uow: UnitOfWork, *, viewer: str | None = None, blind: bool =
     only = viewing_only(viewer, blind)
     key = text_key(uow)
     rank = {pid: i for i, (pid, _) in enumerate(participant_order(uow, key))}
-    codings = codings_per_document(uow, coder=only)
+    codings: dict[int, int] = dict(
+        uow.session.execute(  # type: ignore[arg-type]
+            _only(
+                select(Segment.document_id, func.count(Coding.id))
+                .join(Coding, Coding.segment_id == Segment.id)
+                .join(Code, Code.id == Coding.code_id)
+                .where(Code.status == CodeStatus.ACTIVE)  # as the matrix and the codebook count
+                .group_by(Segment.document_id),
+                only,
+            )
+        ).all()
+    )
     rows = uow.session.execute(
         select(
             Document.id,
@@ -693,7 +712,7 @@ def excerpts(
     if document is not None:
         q = q.where(Document.id == document_by_ref(s, document).id)
     for name in {coder, only} - {None}:
-        q = q.where(Coder.name == name)
+        q = q.where(Coder.key == coder_key(name))  # type: ignore[arg-type]
     key = text_key(uow)
     rank = {pid: i for i, (pid, _) in enumerate(participant_order(uow, key))}
     last = len(rank)

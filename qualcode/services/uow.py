@@ -11,21 +11,57 @@ dataclasses.
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from qualcode.db.damage import damaged_error, describe, is_damage, mark_damaged, refuse_writes_if_marked
-from qualcode.db.models import Coder, Event
+from qualcode.db.models import Coder, Event, table_of
 from qualcode.db.schema import OpenedStudy
+from qualcode.domain.coders import clean_name, close_names, coder_key
 from qualcode.domain.errors import QualcodeError
+
+log = logging.getLogger("qualcode")
+
+
+def resolve_coders(session: Session, names: Iterable[str]) -> dict[str, int]:
+    """The coder id of each name, matched by ``coder_key`` (case and Unicode form aside: "Aigerim"
+    and "aigerim" are one coder); a name no coder has becomes a new coder, with a warning on the
+    "qualcode" logger when it is close to an existing one ("Айгерим" beside "Aigerim")."""
+    wanted = {name: coder_key(name) for name in names if name and name.strip()}
+    found: dict[str, int] = {}
+    keys = sorted(set(wanted.values()))
+    for i in range(0, len(keys), 500):
+        for coder_id, key in session.execute(
+            select(Coder.id, Coder.key).where(Coder.key.in_(keys[i : i + 500])).order_by(Coder.id.desc())
+        ).all():
+            found[key] = coder_id  # the oldest coder of a key wins (ids descending)
+    missing = sorted({key: name for name, key in wanted.items() if key not in found}.items())
+    if missing:
+        existing = list(session.scalars(select(Coder.name)))
+        now = datetime.now(UTC)
+        for key, name in missing:
+            for other in close_names(name, existing)[:1]:
+                log.warning(
+                    f"new coder {clean_name(name)!r} looks like {other!r}; if they are one person: "
+                    f"qualcode coders merge {clean_name(name)!r} --into {other!r}"
+                )
+            session.execute(insert(table_of(Coder)).values(name=clean_name(name), key=key, created_at=now))
+            existing.append(clean_name(name))
+        for coder_id, key in session.execute(
+            select(Coder.id, Coder.key).where(Coder.key.in_([k for k, _ in missing]))
+        ).all():
+            found.setdefault(key, coder_id)
+    return {name: found[key] for name, key in wanted.items()}
 
 
 def default_coder_name() -> str:
@@ -58,12 +94,8 @@ class UnitOfWork:
             raise QualcodeError("a coder needs a name: use --coder NAME or set QUALCODE_CODER")
         if name is None and self._coder_id is not None:
             return self._coder_id
-        found = self.session.scalar(select(Coder.id).where(Coder.name == wanted))
-        if found is None:
-            coder = Coder(name=wanted)
-            self.session.add(coder)
-            self.session.flush()
-            found = coder.id
+        self.session.flush()
+        found = resolve_coders(self.session, [wanted])[wanted]
         if name is None:
             self._coder_id = found
         return found

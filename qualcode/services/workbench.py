@@ -25,6 +25,7 @@ from qualcode.db.models import (
     Segment,
 )
 from qualcode.db.search import SEARCH_TABLE
+from qualcode.domain.coders import coder_key
 from qualcode.domain.errors import NotFoundError, QualcodeError
 from qualcode.domain.labels import natural_key, split_label
 from qualcode.services import read_models
@@ -192,7 +193,7 @@ def document_text(uow: UnitOfWork, document: int | str, *, only_coder: str | Non
             .join(Code, Code.id == Coding.code_id)
             .join(Coder, Coder.id == Coding.coder_id)
             .where(Segment.document_id == document_id)
-            .where(Coder.name == only_coder if only_coder is not None else true())
+            .where(Coder.key == coder_key(only_coder) if only_coder is not None else true())
         )
     ]
     marks.sort(key=lambda m: (m.start, m.end, natural_key(m.code), m.coding_id))
@@ -411,6 +412,7 @@ class MatrixRow:
     theme: str | None
     counts: tuple[int, ...]  # one per shown column
     total: int  # over every participant, shown or not
+    depth: int = 0  # a sub-theme's or sub-code's nesting, from the read model
 
 
 @dataclass(frozen=True)
@@ -436,7 +438,7 @@ def code_matrix(
         uow, themes=True, first_column=first_column, max_columns=max_columns, viewer=viewer, blind=blind
     )
     kinds = {"subtotal": "theme", "code": "code", "total": "total"}
-    rows = tuple(MatrixRow(kinds[r.kind], r.label, r.theme, r.counts, r.total) for r in table.rows)
+    rows = tuple(MatrixRow(kinds[r.kind], r.label, r.theme, r.counts, r.total, r.depth) for r in table.rows)
     return Matrix(table.columns, table.all_columns or len(table.columns), rows)
 
 

@@ -11,22 +11,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from qualcode.domain.errors import QualcodeError
 from qualcode.services.uow import UnitOfWork
 from qualcode.tui.commands import PaletteCommand
 
-_FORMATS = {".xlsx": "xlsx", ".csv": "csv", ".md": "md"}
-
 
 def _write(path: Path, headers: list[str], rows: list[list[Any]], title: str) -> None:
-    from qualcode.io.output import check_target
-    from qualcode.io.table_out import write_table
+    from qualcode.actions.exports import export_table
 
-    fmt = _FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise QualcodeError("write .xlsx, .csv or .md", source=str(path))
-    check_target(path)
-    write_table(path, fmt, headers, rows, title=title)
+    export_table(path, headers, rows, title=title)
 
 
 def query_to_file(uow: UnitOfWork, expression: str, path: Path, only_coder: str | None = None) -> str:

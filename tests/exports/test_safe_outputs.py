@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import sqlite3
 import stat
@@ -269,11 +270,11 @@ def test_a_device_or_pipe_is_never_replaced(example_study: str, tmp_path: Path) 
 def test_the_workbench_export_refuses_the_open_study(example_study: str, tmp_path: Path) -> None:
     if "://" in example_study:
         pytest.skip("a SQLite study is a file")
+    from qualcode.actions.exports import export_report
     from qualcode.db.engine import locate
     from qualcode.db.schema import open_study
     from qualcode.domain.errors import QualcodeError
     from qualcode.services.uow import unit_of_work
-    from qualcode.tui.exports import export_file
 
     thesis = tmp_path / "thesis.md"
     shutil.copy(example_study, thesis)
@@ -282,7 +283,20 @@ def test_the_workbench_export_refuses_the_open_study(example_study: str, tmp_pat
     try:
         with unit_of_work(study, coder="aigerim", write=False) as uow:
             with pytest.raises(QualcodeError, match="open study"):
-                export_file(uow, "codebook", thesis)
+                export_report(uow, "codebook", thesis)
     finally:
         study.engine.dispose()
     assert thesis.read_bytes() == before
+
+
+def test_markdown_shows_html_and_links_from_names_as_text(example_study: str, tmp_path: Path) -> None:
+    db = example_study
+    assert run_cli("codes", "rename", "Digitalisation", "<img src=x onerror=alert(1)>", db=db).exit_code == 0
+    assert run_cli("codes", "rename", "Agreements", "[link](javascript:alert(5))", db=db).exit_code == 0
+    for args in (("export", "excerpts"), ("export", "codebook"), ("export", "matrix")):
+        out = tmp_path / f"{args[1]}.md"
+        assert run_cli(*args, str(out), db=db).exit_code == 0
+        text = out.read_text(encoding="utf-8")
+        # Nothing unescaped that a Markdown renderer would turn into HTML or a link.
+        assert not re.search(r"(?<!\\)<img", text) and not re.search(r"(?<!\\)\]\(javascript", text), args
+        assert "\\<img src=x onerror=alert(1)\\>" in text and "\\[link\\](javascript:alert(5))" in text

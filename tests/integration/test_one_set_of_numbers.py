@@ -211,7 +211,7 @@ async def workbench_view(db: str, *, coder: str = "pilot", blind: bool = False) 
         codes_in_matrix = []
         for i in range(matrix.row_count):  # type: ignore[attr-defined]
             row = matrix.get_row_at(i)  # type: ignore[attr-defined]
-            name, total = str(row[0]), int(str(row[-1]))
+            name, total = str(row[0]).strip(), int(str(row[-1]))  # sub-codes are indented
             if str(row[0].style) == "bold":
                 subtotals[name] = total
             else:
@@ -246,6 +246,9 @@ def assert_one_set_of_numbers(db: str, out: Path) -> Shown:
     doc_people = list(dict.fromkeys(d["participant"] for d in cli["docs"] if d["participant"]))
     assert doc_people == participants
     per_person = {p["label"]: p["codings"] for p in cli["people"]}
+    # the participants table counts what the matrix counts (no codings of excluded codes)
+    total_row = matrix["totals"]["counts"]
+    assert {label: total_row[label] for label in participants} == per_person
     for label in participants:
         assert sum(d["codings"] for d in cli["docs"] if d["participant"] == label) == per_person[label]
     # report cite: the participants behind each code, in the participants' order

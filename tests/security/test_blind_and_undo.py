@@ -80,6 +80,8 @@ def test_undo_of_another_coders_event_needs_their_name(empty_study: str, tmp_pat
     _two_coders(empty_study, tmp_path)
     log = run_cli("log", "--json", db=empty_study).json()
     theirs = next(e["id"] for e in log if e["coder"] == "aigerim")
+    blind = run_cli("--blind", "undo", str(theirs), "--theirs", "aigerim", db=empty_study, coder="dana")
+    assert blind.exit_code == 2 and "aigerim" not in blind.stderr and "no event" in blind.stderr
     refused = run_cli("undo", str(theirs), db=empty_study, coder="dana")
     assert refused.exit_code == 2 and "aigerim" in refused.stderr and "--theirs" in refused.stderr
     assert len(run_cli("segments", "--json", db=empty_study).json()) == 2
@@ -120,3 +122,23 @@ def test_undo_while_another_coder_writes(empty_study: str) -> None:
     assert outputs[0]["added"] == 600
     coders = [s["coder"] for s in run_cli("segments", "--json", db=empty_study).json()]
     assert coders.count("aigerim") == 600 and "dana" not in coders
+
+
+def test_blind_memos_are_their_authors_only(empty_study: str, tmp_path: Path) -> None:
+    """Ben's reply on Ana's comment is Ben's memo: Ana, blind, does not see it; Ben does."""
+    from tests.imports.factory import Comment, Docx, build_docx
+
+    path = tmp_path / "housing.docx"
+    build_docx(
+        path,
+        Docx(
+            body=["Жильё: {s:1}очереди растут{e:1}."],
+            comments=[
+                Comment("1", "Housing", author="Ana"),
+                Comment("2", "Overcrowding", author="Ben", parent="1"),
+            ],
+        ),
+    )
+    assert run_cli("import", str(path), db=empty_study).exit_code == 0
+    assert "Overcrowding" not in run_cli("--blind", "memos", "list", db=empty_study, coder="Ana").stdout
+    assert "Overcrowding" in run_cli("--blind", "memos", "list", db=empty_study, coder="Ben").stdout

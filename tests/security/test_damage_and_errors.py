@@ -175,7 +175,7 @@ def test_on_a_terminal_nothing_printed_obeys_an_escape(empty_study: str, tmp_pat
         stdin=follower,
         stdout=follower,
         stderr=follower,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), "QUALCODE_CODER": "tester"},
     )
     os.close(follower)
     seen = b""

@@ -215,3 +215,14 @@ def test_the_audit_reads_every_entry_of_an_archive(tmp_path: Path, empty_study: 
     places = {h["where"] for h in report["hits"]}
     assert f"{twice}, word/document.xml (copy 1 of 2), line 1" in places
     assert f"{named}, entry name notes/Saparova.txt" in places
+
+
+def test_a_name_wrapped_across_lines_or_typed_with_a_curly_apostrophe_is_found() -> None:
+    """Tester's cases: "Dana\nSmith" in a hard-wrapped note beside a soft hyphen elsewhere, and
+    O’Brien (Word's apostrophe) for a key that says O'Brien."""
+    from qualcode.io.pseudonyms import PseudonymKey
+
+    key = PseudonymKey([("Dana Smith", "Expert D", "Dana Smith"), ("O'Brien", "Expert O", "O'Brien")])
+    text = "Сапа\u00adрова met Dana\nSmith and O’Brien."
+    assert [h.found for h in key.hits(text)] == ["Dana\nSmith", "O’Brien"]
+    assert key.scrub(text) == "Сапа\u00adрова met Expert D and Expert O."

@@ -302,8 +302,13 @@ async def test_exports_from_the_palette(example_study: str, tmp_path: Path) -> N
     assert all(f"Expert ({c})" in appendix_a for c in "ABCDEFGHI")
     appendix_b = (tmp_path / "appendix-b.csv").read_text(encoding="utf-8")
     assert "Dactyloscopy" in appendix_b and "Human trafficking" in appendix_b
-    assert not (tmp_path / "m.txt").exists()  # a matrix is .xlsx, .md or .csv: refused, said so
-    assert any(sev == "error" and "matrix export writes" in msg for sev, msg in notifications(app))
+    assert not (tmp_path / "m.txt").exists()  # a matrix is .xlsx, .docx, .md, .csv or .json
+    assert any(sev == "error" and "the matrix can be written as" in msg for sev, msg in notifications(app))
+    # one export flow: the command line writes the very same files
+    for kind, name in [("participants", "appendix-a.md"), ("codebook", "appendix-b.csv")]:
+        out = tmp_path / f"cli-{name}"
+        assert run_cli("export", kind, str(out), db=example_study).exit_code == 0
+        assert out.read_text(encoding="utf-8") == (tmp_path / name).read_text(encoding="utf-8"), kind
 
 
 @run_async

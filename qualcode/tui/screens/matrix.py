@@ -74,9 +74,16 @@ class MatrixScreen(StudyScreen):
             Text("total", justify="right"), width=max(5, *(len(str(r.total)) for r in matrix.rows))
         )
         rows = []
+        theme_depth = 0
         for row in matrix.rows:
             bold = "bold" if row.kind == "theme" else ""
-            name = Text(_clip(row.name, 44), style=bold or "")
+            # sub-themes and sub-codes indented under their parent, as `report matrix` does
+            # (a code's depth counts from its theme's: a code directly in a theme is one below it)
+            if row.kind == "theme":
+                theme_depth = row.depth
+            level = row.depth + (theme_depth if row.kind == "code" and row.theme else 0)
+            indent = "  " * (level if row.kind != "total" else 0)
+            name = Text(indent + _clip(row.name, 44), style=bold or "")
             cells = [
                 Text(str(n) if n else "·", style=bold or ("" if n else "dim"), justify="right")
                 for n in row.counts
