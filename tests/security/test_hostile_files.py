@@ -32,9 +32,18 @@ print(json.dumps({"exit": code, "peak_mb": peak_kb / 1024}), file=sys.__stdout__
 """
 
 
+# Linux keeps a process's peak resident size across fork and exec (the kernel carries the old
+# image's high-water mark into ru_maxrss), so a child started straight from a test worker that
+# has grown to 300 MB would report 300 MB before doing anything. A small launcher process in
+# between makes the measured child inherit only the launcher's few megabytes.
+_LAUNCHER = "import subprocess, sys; sys.exit(subprocess.run([sys.executable, *sys.argv[1:]]).returncode)"
+
+
 def _measured(*args: str) -> tuple[int, float, str]:
-    """Run ``qualcode ARGS`` in a child process: (exit code, peak resident MB, stderr)."""
-    done = subprocess.run([sys.executable, "-c", _CHILD, *args], capture_output=True, text=True, timeout=600)
+    """Run ``qualcode ARGS`` in a grandchild process: (exit code, peak resident MB, stderr)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _LAUNCHER, "-c", _CHILD, *args], capture_output=True, text=True, timeout=600
+    )
     last = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "{}"
     try:
         report = json.loads(last)
