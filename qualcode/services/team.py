@@ -27,6 +27,7 @@ from qualcode.db.models import (
     table_of,
 )
 from qualcode.domain import agreement as stats
+from qualcode.domain.coders import coder_key
 from qualcode.domain.errors import ConflictError, NotFoundError, QualcodeError
 from qualcode.domain.labels import natural_key
 from qualcode.domain.subcodes import ancestors
@@ -168,14 +169,17 @@ def _chosen_coders(uow: UnitOfWork, coders: Sequence[str] | None) -> tuple[str, 
     if coders is None:
         chosen = sorted(known, key=natural_key)
     else:
+        # Names given on the command line match stored coders by the study's one coder key
+        # (case and Unicode form aside), as every other command does.
+        stored = {coder_key(name): name for name in known}
         chosen = []
-        for name in (c.strip() for c in coders):
-            if name and name not in chosen:
+        for given in (c for c in coders if c.strip()):
+            name = stored.get(coder_key(given))
+            if name is None:
+                shown = ", ".join(sorted(known, key=natural_key)) or "none"
+                raise NotFoundError(f"no codings by coder {given.strip()!r} (coders with codings: {shown})")
+            if name not in chosen:
                 chosen.append(name)
-        missing = [c for c in chosen if c not in known]
-        if missing:
-            shown = ", ".join(sorted(known, key=natural_key)) or "none"
-            raise NotFoundError(f"no codings by coder {missing[0]!r} (coders with codings: {shown})")
     if len(chosen) < 2:
         raise QualcodeError(
             f"agreement needs codings by at least two coders; this study has {len(chosen)}"
@@ -377,6 +381,7 @@ def resolve_disagreement(
     disputed = _disputed(values)
     if not disputed:
         raise ConflictError(f"the coders agree on span {segment_id}; nothing to resolve")
+    keep = next((name for name in values if coder_key(name) == coder_key(keep)), keep)
     if keep in ("both", "neither"):
         resolution = keep
         kept = disputed if keep == "both" else []

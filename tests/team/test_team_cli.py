@@ -76,6 +76,17 @@ def test_agreement_equals_the_published_cohen_example(empty_study: str, unit: st
     assert "Cohen's kappa 0.400" in people.stdout and "agreement 70.0%" in people.stdout
 
 
+def test_agreement_names_coders_as_every_command_does(empty_study: str) -> None:
+    # "READER a" and "reader A" are one coder (case and Unicode form aside), as for --coder.
+    _cohen_study(empty_study)
+    given = run_cli("agreement", "--coders", " READER a ,Reader B", "--json", db=empty_study)
+    assert given.exit_code == 0, given.stderr
+    assert given.json()["coders"] == ["reader A", "reader B"]
+    assert given.json()["overall"]["kappa"] == pytest.approx(0.40)
+    unknown = run_cli("agreement", "--coders", "reader A,reader Z", db=empty_study)
+    assert unknown.exit_code == 2 and "reader Z" in unknown.stderr
+
+
 def _one_unit_per_document(db: str, by_coder: dict[str, list[int | None]]) -> None:
     # A coder who did not code a document is missing there: one document per unit carries the
     # published matrix's blanks as missing values.
