@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from qualcode.cli import AppContext, emit_json, emit_table
-from qualcode.cli.coding_cmds import codes
+from qualcode.cli.coding_cmds import codes, excerpt_json
 from qualcode.cli.report_cmds import report
 from qualcode.domain.errors import QualcodeError
 
@@ -139,24 +139,6 @@ _SEGMENT_HEADERS = [
 ]
 
 
-def _segment_json(r: Any) -> dict[str, Any]:
-    return {
-        "segment_id": r.segment_id,
-        "document": r.document,
-        "participant": r.participant,
-        "start": r.start,
-        "end": r.end,
-        "text": r.text,
-        "code": r.code,
-        "coder": r.coder,
-        "created_at": r.created_at,
-        "coding_id": r.coding_id,
-        # A transcript excerpt's time in the recording, as `segments --json` gives it.
-        "from": getattr(r, "time_from", None),
-        "to": getattr(r, "time_to", None),
-    }
-
-
 @click.command("query")
 @click.argument("expression", required=False, metavar="EXPR")
 @click.option(
@@ -232,14 +214,14 @@ def query_cmd(
             click.echo(f"saved query {info.name!r}", err=True)
         with app.uow(write=False) as uow:
             result = run_query(uow, expression, only_coder=app.only_coder(blind))
-    rows = [[_segment_json(r)[h] for h in _SEGMENT_HEADERS] for r in result.rows]
+    rows = [[excerpt_json(r)[h] for h in _SEGMENT_HEADERS] for r in result.rows]
     emit_rows(
         _SEGMENT_HEADERS,
         rows,
         fmt=fmt,
         out=out,
         as_json=as_json,
-        json_value=[_segment_json(r) for r in result.rows],
+        json_value=[excerpt_json(r) for r in result.rows],
         title="Query",
         screen=(
             ["segment", "participant", "code", "coder", "text"],

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from qualcode.cli import AppContext, emit_json, emit_table
 
 pass_app = click.make_pass_decorator(AppContext)
+
+
+def excerpt_json(r: Any) -> dict[str, Any]:
+    """One coded excerpt as `segments --json` and `query --json` give it (keys in docs/cli.md;
+    ``from``/``to`` are a transcript excerpt's times in the recording, else null)."""
+    return {
+        "segment_id": r.segment_id,
+        "document": r.document,
+        "participant": r.participant,
+        "start": r.start,
+        "end": r.end,
+        "text": r.text,
+        "code": r.code,
+        "coder": r.coder,
+        "created_at": r.created_at,
+        "coding_id": r.coding_id,
+        "from": getattr(r, "time_from", None),
+        "to": getattr(r, "time_to", None),
+    }
 
 
 @click.command("code")
@@ -114,25 +135,7 @@ def segments_cmd(
     with app.uow(write=False) as uow:
         rows = list_segments(uow, code=code, participant=participant, document=document, coder=coder)
     if as_json:
-        emit_json(
-            [
-                {
-                    "segment_id": r.segment_id,
-                    "document": r.document,
-                    "participant": r.participant,
-                    "start": r.start,
-                    "end": r.end,
-                    "text": r.text,
-                    "code": r.code,
-                    "coder": r.coder,
-                    "created_at": r.created_at,
-                    "coding_id": r.coding_id,
-                    "from": r.time_from,
-                    "to": r.time_to,
-                }
-                for r in rows
-            ]
-        )
+        emit_json([excerpt_json(r) for r in rows])
         return
     timed = any(r.time_from for r in rows)
     emit_table(
